@@ -1,0 +1,2 @@
+/** JMH micro-benchmarks of the kernels. */
+package dev.turbo4j.bench;

@@ -1,0 +1,2 @@
+/** The turbo4j command. */
+package dev.turbo4j.cli;

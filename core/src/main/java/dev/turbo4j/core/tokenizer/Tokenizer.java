@@ -1,0 +1,39 @@
+package dev.turbo4j.core.tokenizer;
+
+/**
+ * Text to token ids and back, id-exact with the model's reference tokenizer (Hugging Face
+ * tokenizers for tokenizer.json, SentencePiece for tokenizer.model).
+ */
+public interface Tokenizer {
+
+    /**
+     * Encodes text. Added/special tokens that appear literally in the text are matched (as
+     * Hugging Face does by default). With {@code addSpecialTokens} the post-processor's
+     * template is applied (e.g. BOS prepended), as {@code encode(text, add_special_tokens=True)}.
+     */
+    int[] encode(String text, boolean addSpecialTokens);
+
+    /** Decodes ids to text; special tokens are dropped when {@code skipSpecialTokens}. */
+    String decode(int[] ids, boolean skipSpecialTokens);
+
+    /** A decoder that turns ids into text one at a time, never splitting a UTF-8 character. */
+    StreamingDecoder streamingDecoder(boolean skipSpecialTokens);
+
+    /** Number of ids, added tokens included. */
+    int vocabSize();
+
+    /** The string form of an id (the vocabulary piece), or null if out of range. */
+    String idToToken(int id);
+
+    /** The id of a token string (vocabulary or added token), or -1. */
+    int tokenToId(String token);
+
+    /** True for special/control tokens (BOS, EOS, chat markers). */
+    boolean isSpecial(int id);
+
+    /** BOS id, or -1 when the tokenizer has none. */
+    int bosId();
+
+    /** EOS id, or -1 when the tokenizer has none. */
+    int eosId();
+}

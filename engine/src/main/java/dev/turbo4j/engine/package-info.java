@@ -1,0 +1,2 @@
+/** The runtime: sessions, generation loop and (later) the continuous-batching scheduler. */
+package dev.turbo4j.engine;
