@@ -1,0 +1,250 @@
+package dev.turbo4j.core.transformer;
+
+import dev.turbo4j.core.kernel.LinearWeight;
+import dev.turbo4j.core.kernel.MatMul;
+import dev.turbo4j.core.kernel.VectorOps;
+import dev.turbo4j.core.kvcache.KvCache;
+import dev.turbo4j.core.model.LayerWeights;
+import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.ModelWeights;
+import dev.turbo4j.core.parallel.WorkerPool;
+
+import java.util.List;
+
+/**
+ * The decoder-only transformer forward pass, shared by every family. One call runs one
+ * step over a varlen batch: the tokens of all chunks are concatenated and every linear
+ * layer runs as one matmul over all of them, so each weight is read once per step.
+ *
+ * <pre>
+ * x = embed(tokens)
+ * for each layer:
+ *     h = rmsnorm(x) ; q,k,v = h Wqkv (+b) ; rope(q, k) ; cache ← k, v
+ *     x += attention(q, cache) Wo (+b)
+ *     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown
+ * logits = rmsnorm(x) Wlm   (only for the positions asked for)
+ * </pre>
+ *
+ * Not thread-safe: one step at a time (the engine thread); the step itself fans out to the pool.
+ */
+public final class Transformer {
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final WorkerPool pool;
+    private final Rope rope;
+    private final QkvLayout qkv;
+    private final Workspace ws = new Workspace();
+    private final ThreadLocal<Attention> attentionScratch;
+    private final float attentionScale;
+
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        this.rope = new Rope(config);
+        this.qkv = QkvLayout.of(config);
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.attentionScratch = ThreadLocal.withInitial(() -> new Attention(1, config.headDim()));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** Runs one step; writes the chunks' K/V into {@code cache} and returns the logits asked for. */
+    public Logits forward(List<SequenceChunk> chunks, KvCache cache) {
+        int tokens = 0;
+        int logitRows = 0;
+        int[] rowStart = new int[chunks.size()];
+        for (int c = 0; c < chunks.size(); c++) {
+            SequenceChunk chunk = chunks.get(c);
+            checkBlockTable(chunk, cache);
+            tokens += chunk.tokens().length;
+            rowStart[c] = logitRows;
+            logitRows += chunk.logitRows();
+        }
+        int dim = config.hiddenSize();
+        int inter = config.intermediateSize();
+        ws.ensure(tokens, dim, qkv.width(), config.qDim(), inter);
+        // Per-token bookkeeping: which chunk, which position.
+        int[] chunkOf = new int[tokens];
+        int[] positionOf = new int[tokens];
+        int t0 = 0;
+        for (int c = 0; c < chunks.size(); c++) {
+            SequenceChunk chunk = chunks.get(c);
+            for (int i = 0; i < chunk.tokens().length; i++) {
+                chunkOf[t0 + i] = c;
+                positionOf[t0 + i] = chunk.startPosition() + i;
+                weights.embedding().readRow(checkToken(chunk.tokens()[i]), ws.x, (t0 + i) * dim);
+            }
+            t0 += chunk.tokens().length;
+        }
+        final int n = tokens;
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            LayerWeights lw = weights.layers().get(layer);
+            rmsNormAll(ws.x, ws.h, lw.attentionNorm(), n, dim);
+            MatMul.multiply(pool, lw.qkv(), ws.h, n, ws.qkv);
+            writeKvAndRope(layer, lw, chunks, chunkOf, positionOf, n, cache);
+            attention(layer, chunks, chunkOf, positionOf, n, cache);
+            MatMul.multiply(pool, lw.o(), ws.att, n, ws.tmp);
+            addResidual(ws.tmp, lw.oBias(), n, dim);
+            rmsNormAll(ws.x, ws.h, lw.mlpNorm(), n, dim);
+            MatMul.multiply(pool, lw.gateUp(), ws.h, n, ws.gateUp);
+            pool.parallelFor(n, (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    VectorOps.siluMul(ws.gateUp, t * 2 * inter, ws.gateUp, t * 2 * inter + inter, inter);
+                    System.arraycopy(ws.gateUp, t * 2 * inter, ws.mlp, t * inter, inter);
+                }
+            });
+            MatMul.multiply(pool, lw.down(), ws.mlp, n, ws.tmp);
+            addResidual(ws.tmp, null, n, dim);
+        }
+        return logits(chunks, rowStart, logitRows, n, dim);
+    }
+
+    private Logits logits(List<SequenceChunk> chunks, int[] rowStart, int rows, int tokens, int dim) {
+        int vocab = config.vocabSize();
+        float[] out = new float[rows * vocab];
+        if (rows == 0) {
+            return new Logits(out, 0, vocab, rowStart);
+        }
+        float[] selected = new float[rows * dim];
+        int row = 0;
+        int t0 = 0;
+        for (SequenceChunk chunk : chunks) {
+            int len = chunk.tokens().length;
+            int first = switch (chunk.logits()) {
+                case NONE -> len;
+                case LAST -> len - 1;
+                case ALL -> 0;
+            };
+            for (int i = first; i < len; i++) {
+                VectorOps.rmsNorm(selected, row * dim, ws.x, (t0 + i) * dim, weights.finalNorm(), config.rmsNormEps(), dim);
+                row++;
+            }
+            t0 += len;
+        }
+        MatMul.multiply(pool, weights.lmHead(), selected, rows, out);
+        return new Logits(out, rows, vocab, rowStart);
+    }
+
+    private void rmsNormAll(float[] in, float[] out, float[] weight, int tokens, int dim) {
+        float eps = config.rmsNormEps();
+        pool.parallelFor(tokens, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                VectorOps.rmsNorm(out, t * dim, in, t * dim, weight, eps, dim);
+            }
+        });
+    }
+
+    /** x += delta (+ bias per token). */
+    private void addResidual(float[] delta, float[] bias, int tokens, int dim) {
+        pool.parallelFor(tokens, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                if (bias != null) {
+                    VectorOps.add(bias, 0, delta, t * dim, dim);
+                }
+                VectorOps.add(delta, t * dim, ws.x, t * dim, dim);
+            }
+        });
+    }
+
+    private void writeKvAndRope(int layer, LayerWeights lw, List<SequenceChunk> chunks, int[] chunkOf,
+                                int[] positionOf, int tokens, KvCache cache) {
+        int width = qkv.width();
+        int half = config.headDim() / 2;
+        int blockSize = cache.spec().blockSize();
+        float[] bias = lw.qkvBias();
+        pool.parallelFor(tokens, (s, e) -> {
+            float[] cos = new float[half];
+            float[] sin = new float[half];
+            for (int t = s; t < e; t++) {
+                int base = t * width;
+                if (bias != null) {
+                    VectorOps.add(bias, 0, ws.qkv, base, width);
+                }
+                int pos = positionOf[t];
+                rope.angles(pos, cos, sin);
+                for (int h = 0; h < config.numHeads(); h++) {
+                    rope.rotate(ws.qkv, base + qkv.q(h), cos, sin);
+                }
+                int[] table = chunks.get(chunkOf[t]).blockTable();
+                int block = table[pos / blockSize];
+                for (int g = 0; g < config.numKvHeads(); g++) {
+                    rope.rotate(ws.qkv, base + qkv.k(g), cos, sin);
+                    cache.write(layer, block, pos % blockSize, g, ws.qkv, base + qkv.k(g), ws.qkv, base + qkv.v(g));
+                }
+            }
+        });
+    }
+
+    private void attention(int layer, List<SequenceChunk> chunks, int[] chunkOf, int[] positionOf, int tokens,
+                           KvCache cache) {
+        int heads = config.numHeads();
+        int group = config.headsPerKvHead();
+        int width = qkv.width();
+        int qDim = config.qDim();
+        int headDim = config.headDim();
+        int blockSize = cache.spec().blockSize();
+        pool.parallelFor(tokens * heads, (s, e) -> {
+            Attention attn = attentionScratch.get();
+            if (attn == null || !attn.fits(blockSize)) {
+                attn = new Attention(blockSize, headDim);
+                attentionScratch.set(attn);
+            }
+            for (int i = s; i < e; i++) {
+                int t = i / heads;
+                int h = i % heads;
+                int[] table = chunks.get(chunkOf[t]).blockTable();
+                attn.attend(cache, layer, table, positionOf[t] + 1, h / group, ws.qkv, t * width + qkv.q(h),
+                        attentionScale, ws.att, t * qDim + h * headDim);
+            }
+        });
+    }
+
+    private void checkBlockTable(SequenceChunk chunk, KvCache cache) {
+        int blockSize = cache.spec().blockSize();
+        int needed = (chunk.endPosition() + blockSize - 1) / blockSize;
+        if (chunk.blockTable().length < needed) {
+            throw new IllegalArgumentException("block table has " + chunk.blockTable().length + " blocks, "
+                    + needed + " needed for " + chunk.endPosition() + " positions");
+        }
+    }
+
+    private int checkToken(int id) {
+        if (id < 0 || id >= config.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        return id;
+    }
+
+    /** Activation buffers, grown to the largest step seen and reused. */
+    private static final class Workspace {
+        float[] x = new float[0];
+        float[] h = new float[0];
+        float[] qkv = new float[0];
+        float[] att = new float[0];
+        float[] tmp = new float[0];
+        float[] gateUp = new float[0];
+        float[] mlp = new float[0];
+        private int capacity;
+
+        void ensure(int tokens, int dim, int qkvWidth, int qDim, int inter) {
+            if (tokens <= capacity) {
+                return;
+            }
+            capacity = tokens;
+            x = new float[tokens * dim];
+            h = new float[tokens * dim];
+            tmp = new float[tokens * dim];
+            qkv = new float[tokens * qkvWidth];
+            att = new float[tokens * qDim];
+            gateUp = new float[tokens * 2 * inter];
+            mlp = new float[tokens * inter];
+        }
+    }
+}
