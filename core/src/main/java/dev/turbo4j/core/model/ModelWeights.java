@@ -15,4 +15,15 @@ public record ModelWeights(LinearWeight embedding, List<LayerWeights> layers, fl
         }
         return n;
     }
+
+    /** Multiply-adds of the linear layers per token (half the matmul FLOPs). */
+    public long multiplyAddsPerToken() {
+        long n = (long) lmHead.inFeatures() * lmHead.outFeatures();
+        for (LayerWeights l : layers) {
+            for (LinearWeight w : List.of(l.qkv(), l.o(), l.gateUp(), l.down())) {
+                n += (long) w.inFeatures() * w.outFeatures();
+            }
+        }
+        return n;
+    }
 }

@@ -1,0 +1,157 @@
+package dev.turbo4j.core.sampling;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.turbo4j.core.model.ModelLoadException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How to generate: sampling parameters and stop conditions, named as LMDeploy's
+ * GenerationConfig. {@code temperature == 0} (or {@code topK == 1}) means greedy.
+ *
+ * @param maxNewTokens      tokens to generate at most
+ * @param temperature       softmax temperature; 0 = greedy
+ * @param topK              keep the k most likely tokens; 0 = off
+ * @param topP              keep the smallest set whose probability reaches p; 1 = off
+ * @param minP              drop tokens below minP × the top probability; 0 = off
+ * @param repetitionPenalty divide positive (multiply negative) logits of seen tokens; 1 = off
+ * @param randomSeed        seed for sampling; null = a fresh random seed
+ * @param stopWords         strings that end generation (not included in the output)
+ * @param stopTokenIds      ids that end generation (EOS ids are added from the model)
+ * @param ignoreEos         keep generating past EOS
+ * @param skipSpecialTokens leave special tokens out of the text
+ */
+public record GenerationConfig(int maxNewTokens, float temperature, int topK, float topP, float minP,
+                               float repetitionPenalty, Long randomSeed, List<String> stopWords,
+                               List<Integer> stopTokenIds, boolean ignoreEos, boolean skipSpecialTokens) {
+
+    public GenerationConfig {
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
+        }
+        if (!(temperature >= 0)) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+        }
+        if (!(minP >= 0 && minP <= 1)) {
+            throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
+        }
+        if (!(repetitionPenalty > 0)) {
+            throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+        }
+        stopWords = List.copyOf(stopWords);
+        stopTokenIds = List.copyOf(stopTokenIds);
+    }
+
+    /** LMDeploy's defaults: 512 new tokens, temperature 0.8, top_p 1, no top_k. */
+    public static GenerationConfig defaults() {
+        return new GenerationConfig(512, 0.8f, 0, 1f, 0f, 1f, null, List.of(), List.of(), false, true);
+    }
+
+    /** Greedy decoding with the other defaults. */
+    public static GenerationConfig greedy() {
+        return defaults().withTemperature(0f);
+    }
+
+    public boolean isGreedy() {
+        return temperature == 0f || topK == 1;
+    }
+
+    /**
+     * The defaults with the model's generation_config.json applied (temperature, top_p,
+     * top_k, repetition_penalty, do_sample=false → greedy, eos_token_id → stop ids).
+     */
+    public static GenerationConfig forModel(Path modelDir) {
+        GenerationConfig c = defaults();
+        Path file = modelDir.resolve("generation_config.json");
+        if (!Files.isRegularFile(file)) {
+            return c;
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ModelLoadException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+        if (root == null || !root.isObject()) {
+            return c;
+        }
+        if (root.has("temperature")) {
+            c = c.withTemperature((float) root.get("temperature").asDouble());
+        }
+        if (root.has("top_p")) {
+            c = c.withTopP((float) root.get("top_p").asDouble());
+        }
+        if (root.has("top_k")) {
+            c = c.withTopK(root.get("top_k").asInt());
+        }
+        if (root.has("repetition_penalty")) {
+            c = c.withRepetitionPenalty((float) root.get("repetition_penalty").asDouble());
+        }
+        if (root.has("do_sample") && !root.get("do_sample").asBoolean()) {
+            c = c.withTemperature(0f);
+        }
+        List<Integer> eos = new ArrayList<>();
+        JsonNode e = root.get("eos_token_id");
+        if (e != null && e.isArray()) {
+            e.forEach(n -> eos.add(n.asInt()));
+        } else if (e != null && e.isNumber()) {
+            eos.add(e.asInt());
+        }
+        return c.withStopTokenIds(eos);
+    }
+
+    public GenerationConfig withMaxNewTokens(int v) {
+        return new GenerationConfig(v, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withTemperature(float v) {
+        return new GenerationConfig(maxNewTokens, v, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withTopK(int v) {
+        return new GenerationConfig(maxNewTokens, temperature, v, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withTopP(float v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, v, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withMinP(float v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, v, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withRepetitionPenalty(float v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, v, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withRandomSeed(Long v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, v, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withStopWords(List<String> v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, v, stopTokenIds, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withStopTokenIds(List<Integer> v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, v, ignoreEos, skipSpecialTokens);
+    }
+
+    public GenerationConfig withIgnoreEos(boolean v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, v, skipSpecialTokens);
+    }
+
+    public GenerationConfig withSkipSpecialTokens(boolean v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, v);
+    }
+}
