@@ -27,6 +27,7 @@ public final class TensorStore implements AutoCloseable {
     private final Arena arena;
     private final Map<String, TensorInfo> tensors;
     private final List<SafetensorsFile> files;
+    private boolean closed;
 
     private TensorStore(Path dir, Arena arena, Map<String, TensorInfo> tensors, List<SafetensorsFile> files) {
         this.dir = dir;
@@ -138,8 +139,12 @@ public final class TensorStore implements AutoCloseable {
         return n;
     }
 
+    /** Unmaps the files; tensors must not be used afterwards. Closing twice is harmless. */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
     }
 }
