@@ -31,6 +31,8 @@ final class JinjaEnvironment {
     private static final Pattern STEP_SLICE =
         Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
 
+    private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
+
     private static final Jinjava JINJAVA = create();
 
     private static Jinjava create() {
@@ -39,7 +41,7 @@ final class JinjaEnvironment {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
-            .withLstripBlocks(true)
+            // lstrip_blocks is done by lstripBlocks(): Jinjava's strips spaces before any tag, even mid-line
             .withNestedInterpretationEnabled(false) // message text is data, never template code
             .withFailOnUnknownTokens(false) // undefined names render empty, as in Jinja2
             .withElResolver(resolver)
@@ -80,7 +82,8 @@ final class JinjaEnvironment {
      *                               else with Jinjava's description of the first fatal error
      */
     static String render(String templateName, String source, Map<String, ?> variables) {
-        RenderResult result = JINJAVA.renderForResult(rewriteStepSlices(withoutTrailingNewline(source)), variables);
+        String prepared = rewriteStepSlices(lstripBlocks(withoutTrailingNewline(source)));
+        RenderResult result = JINJAVA.renderForResult(prepared, variables);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
                 continue;
@@ -94,6 +97,14 @@ final class JinjaEnvironment {
                 + error.getLineno() + ": " + error.getMessage());
         }
         return result.getOutput();
+    }
+
+    /**
+     * Jinja2's {@code lstrip_blocks}: spaces and tabs between the start of a line and a block
+     * or comment tag are removed; whitespace after text or an expression on the same line stays.
+     */
+    static String lstripBlocks(String source) {
+        return LINE_START_BEFORE_TAG.matcher(source).replaceAll("$1$2");
     }
 
     /** Jinja2 drops one newline at the very end of a template (keep_trailing_newline=False). */
