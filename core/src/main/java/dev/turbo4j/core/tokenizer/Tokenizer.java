@@ -16,8 +16,13 @@ public interface Tokenizer {
     /** Decodes ids to text; special tokens are dropped when {@code skipSpecialTokens}. */
     String decode(int[] ids, boolean skipSpecialTokens);
 
-    /** A decoder that turns ids into text one at a time, never splitting a UTF-8 character. */
-    StreamingDecoder streamingDecoder(boolean skipSpecialTokens);
+    /**
+     * A decoder that turns ids into text one at a time, never splitting a UTF-8 character. The
+     * concatenation of everything it returns equals {@link #decode} of all ids.
+     */
+    default StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
+        return new IncrementalDecoder(this, skipSpecialTokens);
+    }
 
     /** Number of ids, added tokens included. */
     int vocabSize();

@@ -1,0 +1,149 @@
+package dev.turbo4j.core.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jinjava.javax.el.CompositeELResolver;
+
+/**
+ * A Jinjava set up to render Hugging Face chat templates as Python Jinja2 does in
+ * {@code apply_chat_template}: {@code trim_blocks} and {@code lstrip_blocks} on, Jinja2
+ * operator precedence (filters bind tighter than {@code +}), Python string and dict methods,
+ * Python-style {@code tojson}, {@code break}/{@code continue}, slices with a step, and the
+ * {@code raise_exception} / {@code strftime_now} globals. Thread-safe: every render gets
+ * its own interpreter.
+ */
+final class JinjaEnvironment {
+    private JinjaEnvironment() {
+    }
+
+    /** {@code [a:b:step]}, which Jinjava cannot parse; rewritten to a {@link PythonMethods} call. */
+    private static final Pattern STEP_SLICE =
+        Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
+
+    private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
+
+    private static final Jinjava JINJAVA = create();
+
+    private static Jinjava create() {
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        JinjavaConfig config = JinjavaConfig.newBuilder()
+            .withTrimBlocks(true)
+            // lstrip_blocks is done by lstripBlocks(): Jinjava's strips spaces before any tag, even mid-line
+            .withNestedInterpretationEnabled(false) // message text is data, never template code
+            .withFailOnUnknownTokens(false) // undefined names render empty, as in Jinja2
+            .withElResolver(resolver)
+            .withLegacyOverrides(LegacyOverrides.newBuilder()
+                .withUseNaturalOperatorPrecedence(true)
+                .withParseWhitespaceControlStrictly(true)
+                .withEvaluateMapKeys(true)
+                .withIterateOverMapKeys(true)
+                .withUseTrimmingForNotesAndExpressions(true) // {{- x -}} and {#- -#} trim too
+                .build())
+            .build();
+        Jinjava jinjava = new Jinjava(config);
+        var globals = jinjava.getGlobalContext();
+        globals.registerTag(new PythonForTag());
+        globals.registerTag(new PythonForTag.LoopControlTag("break"));
+        globals.registerTag(new PythonForTag.LoopControlTag("continue"));
+        globals.registerFilter(new PythonJson());
+        globals.registerFilter(new PythonTrim());
+        globals.registerFunction(function("raise_exception", "raiseException"));
+        globals.registerFunction(function("strftime_now", "strftimeNow"));
+        return jinjava;
+    }
+
+    private static ELFunctionDefinition function(String name, String javaName) {
+        try {
+            Method method = TemplateFunctions.class.getDeclaredMethod(javaName, String.class);
+            method.setAccessible(true); // the class is package-private
+            return new ELFunctionDefinition("", name, method);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Renders {@code source} with {@code variables}.
+     *
+     * @throws ChatTemplateException with the template's own message for {@code raise_exception},
+     *                               else with Jinjava's description of the first fatal error
+     */
+    static String render(String templateName, String source, Map<String, ?> variables) {
+        String prepared = rewriteStepSlices(lstripBlocks(withoutTrailingNewline(source)));
+        RenderResult result = JINJAVA.renderForResult(prepared, variables);
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
+                continue;
+            }
+            for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+                if (t instanceof ChatTemplateException raised) {
+                    throw new ChatTemplateException(raised.getMessage(), raised);
+                }
+            }
+            throw new ChatTemplateException("chat template " + templateName + " failed at line "
+                + error.getLineno() + ": " + error.getMessage());
+        }
+        return result.getOutput();
+    }
+
+    /**
+     * Jinja2's {@code lstrip_blocks}: spaces and tabs between the start of a line and a block
+     * or comment tag are removed; whitespace after text or an expression on the same line stays.
+     */
+    static String lstripBlocks(String source) {
+        return LINE_START_BEFORE_TAG.matcher(source).replaceAll("$1$2");
+    }
+
+    /** Jinja2 drops one newline at the very end of a template (keep_trailing_newline=False). */
+    private static String withoutTrailingNewline(String source) {
+        if (source.endsWith("\r\n")) {
+            return source.substring(0, source.length() - 2);
+        }
+        return source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
+    }
+
+    /** {@code x[a:b:c]} becomes {@code x.py_slice(a, b, c)}; empty parts become {@code none}. */
+    static String rewriteStepSlices(String source) {
+        Matcher m = STEP_SLICE.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String call = "." + PythonMethods.SLICE_METHOD + "(" + orNone(m.group(1)) + ", " + orNone(m.group(2))
+                + ", " + orNone(m.group(3)) + ")";
+            m.appendReplacement(out, Matcher.quoteReplacement(call));
+        }
+        return m.appendTail(out).toString();
+    }
+
+    private static String orNone(String part) {
+        return part.isBlank() ? "none" : part;
+    }
+
+    /** The {@code trim} filter with Python's {@code str.strip()} (Unicode whitespace, optional chars). */
+    private static final class PythonTrim implements Filter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, String... args) {
+            if (value == null) {
+                return "";
+            }
+            return PythonStrings.strip(value.toString(), args.length > 0 ? args[0] : null, true, true);
+        }
+    }
+}
