@@ -16,10 +16,10 @@ import jinjava.javax.el.CompositeELResolver;
 /**
  * A Jinjava set up to render Hugging Face chat templates as Python Jinja2 does in
  * {@code apply_chat_template}: {@code trim_blocks} and {@code lstrip_blocks} on, Jinja2
- * operator precedence (filters bind tighter than {@code +}), Python string and dict methods,
- * Python-style {@code tojson}, {@code break}/{@code continue}, slices with a step, and the
- * {@code raise_exception} / {@code strftime_now} globals. Thread-safe: every render gets
- * its own interpreter.
+ * operator precedence (filters bind tighter than {@code +}; see {@link Jinja2Source} for
+ * {@code not}), Python string and dict methods, Python-style {@code tojson} and {@code trim},
+ * {@code break}/{@code continue}, slices with a step, and the {@code raise_exception} /
+ * {@code strftime_now} globals. Thread-safe: every render gets its own interpreter.
  */
 final class JinjaEnvironment {
     private JinjaEnvironment() {
