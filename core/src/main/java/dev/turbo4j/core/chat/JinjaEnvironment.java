@@ -11,27 +11,19 @@ import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.lang.reflect.Method;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Jinjava set up to render Hugging Face chat templates as Python Jinja2 does in
  * {@code apply_chat_template}: {@code trim_blocks} and {@code lstrip_blocks} on, Jinja2
- * operator precedence (filters bind tighter than {@code +}), Python string and dict methods,
- * Python-style {@code tojson}, {@code break}/{@code continue}, slices with a step, and the
- * {@code raise_exception} / {@code strftime_now} globals. Thread-safe: every render gets
- * its own interpreter.
+ * operator precedence (filters bind tighter than {@code +}; see {@link Jinja2Source} for
+ * {@code not}), Python string and dict methods, Python-style {@code tojson} and {@code trim},
+ * {@code break}/{@code continue}, slices with a step, and the {@code raise_exception} /
+ * {@code strftime_now} globals. Thread-safe: every render gets its own interpreter.
  */
 final class JinjaEnvironment {
     private JinjaEnvironment() {
     }
-
-    /** {@code [a:b:step]}, which Jinjava cannot parse; rewritten to a {@link PythonMethods} call. */
-    private static final Pattern STEP_SLICE =
-        Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
-
-    private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
 
     private static final Jinjava JINJAVA = create();
 
@@ -41,7 +33,7 @@ final class JinjaEnvironment {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
-            // lstrip_blocks is done by lstripBlocks(): Jinjava's strips spaces before any tag, even mid-line
+            // lstrip_blocks: done by Jinja2Source (Jinjava's also strips mid-line spaces)
             .withNestedInterpretationEnabled(false) // message text is data, never template code
             .withFailOnUnknownTokens(false) // undefined names render empty, as in Jinja2
             .withElResolver(resolver)
@@ -82,8 +74,7 @@ final class JinjaEnvironment {
      *                               else with Jinjava's description of the first fatal error
      */
     static String render(String templateName, String source, Map<String, ?> variables) {
-        String prepared = rewriteStepSlices(lstripBlocks(withoutTrailingNewline(source)));
-        RenderResult result = JINJAVA.renderForResult(prepared, variables);
+        RenderResult result = JINJAVA.renderForResult(Jinja2Source.forJinjava(source), variables);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
                 continue;
@@ -97,38 +88,6 @@ final class JinjaEnvironment {
                 + error.getLineno() + ": " + error.getMessage());
         }
         return result.getOutput();
-    }
-
-    /**
-     * Jinja2's {@code lstrip_blocks}: spaces and tabs between the start of a line and a block
-     * or comment tag are removed; whitespace after text or an expression on the same line stays.
-     */
-    static String lstripBlocks(String source) {
-        return LINE_START_BEFORE_TAG.matcher(source).replaceAll("$1$2");
-    }
-
-    /** Jinja2 drops one newline at the very end of a template (keep_trailing_newline=False). */
-    private static String withoutTrailingNewline(String source) {
-        if (source.endsWith("\r\n")) {
-            return source.substring(0, source.length() - 2);
-        }
-        return source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
-    }
-
-    /** {@code x[a:b:c]} becomes {@code x.py_slice(a, b, c)}; empty parts become {@code none}. */
-    static String rewriteStepSlices(String source) {
-        Matcher m = STEP_SLICE.matcher(source);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String call = "." + PythonMethods.SLICE_METHOD + "(" + orNone(m.group(1)) + ", " + orNone(m.group(2))
-                + ", " + orNone(m.group(3)) + ")";
-            m.appendReplacement(out, Matcher.quoteReplacement(call));
-        }
-        return m.appendTail(out).toString();
-    }
-
-    private static String orNone(String part) {
-        return part.isBlank() ? "none" : part;
     }
 
     /** The {@code trim} filter with Python's {@code str.strip()} (Unicode whitespace, optional chars). */

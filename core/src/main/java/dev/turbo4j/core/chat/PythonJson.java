@@ -45,11 +45,6 @@ final class PythonJson implements Filter {
         return new Writer(indentText, itemSeparator, keySeparator, sortKeys).write(value);
     }
 
-    /** {@code json.dumps} with the given options. */
-    static String dumps(Object value) {
-        return new Writer(null, ", ", ": ", false).write(value);
-    }
-
     private record Writer(String indent, String itemSeparator, String keySeparator, boolean sortKeys) {
 
         String write(Object value) {

@@ -15,7 +15,7 @@ import jinjava.javax.el.ELResolver;
  * Answers method calls that templates write in Python but Jinjava would look up as Java
  * methods: {@code content.startswith('x')}, {@code content.strip()}, {@code d.get(k, default)},
  * {@code d.items()}, and {@code seq.py_slice(a, b, step)} (what {@code seq[a:b:step]} is
- * rewritten to, see {@link JinjaEnvironment}). It is placed before Jinjava's own resolvers;
+ * rewritten to, see {@link Jinja2Source}). It is placed before Jinjava's own resolvers;
  * calls it does not know fall through to them.
  */
 final class PythonMethods extends ELResolver {

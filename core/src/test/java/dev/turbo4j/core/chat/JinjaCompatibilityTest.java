@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Jinja2 behaviour Hugging Face chat templates depend on, where Jinjava differs from
- * Python Jinja2. Expected values are what Python Jinja2 (with HF's environment) prints.
+ * Python Jinja2. Expected values are what Python Jinja2 (with HF's environment) prints, except
+ * that a boolean printed directly reads {@code true}/{@code false} here, {@code True}/{@code False}
+ * in Python (a known difference).
  */
 class JinjaCompatibilityTest {
 
@@ -142,6 +144,19 @@ class JinjaCompatibilityTest {
         // Jinja2 drops one trailing newline of the template (keep_trailing_newline=False)
         assertThat(render("x\n")).isEqualTo("x");
         assertThat(render("x\n\n")).isEqualTo("x\n");
+    }
+
+    @Test
+    void notBindsLooserThanInIsAndComparisons() {
+        assertThat(render("{{ not 'z' in 'xy' }} {{ not messages[0].role is defined }} {{ not messages[0]['role'] is none }} "
+            + "{{ not 1 == 2 }} {{ not 1 != 2 }} {{ not nothing is not defined }} {{ not messages[0].role == 'user' and true }}"))
+            .isEqualTo("true false true true false false false");
+    }
+
+    @Test
+    void rewritesLeaveStringsAndTextAlone() {
+        assertThat(render("not x in y, a[::-1] {{ 'not x in y, a[::-1]' }} {{ \"not 'q' is z\" }}"))
+            .isEqualTo("not x in y, a[::-1] not x in y, a[::-1] not 'q' is z");
     }
 
     @Test

@@ -1,0 +1,152 @@
+package dev.turbo4j.core.chat;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Rewrites Jinja2 template text into the equivalent text for Jinjava, where the two parse
+ * differently. Only code inside {@code {{ }}} and {@code {% %}} is rewritten, never string
+ * literals or template text:
+ * <ul>
+ *   <li>{@code x[a:b:step]} becomes {@code x.py_slice(a, b, step)} (Jinjava has no step);</li>
+ *   <li>{@code not x in y}, {@code not x is t}, {@code not x == y}: Jinja2 binds {@code not}
+ *       looser than {@code in}/{@code is}/{@code ==}, Jinjava tighter, so they become
+ *       {@code x not in y}, {@code x is not t}, {@code x != y};</li>
+ *   <li>{@code lstrip_blocks}: Jinjava's strips spaces before a tag even in mid-line, so it is
+ *       done here, only from the start of a line as Jinja2 does;</li>
+ *   <li>one trailing newline is dropped, as Jinja2 does ({@code keep_trailing_newline=False}).</li>
+ * </ul>
+ */
+final class Jinja2Source {
+    private Jinja2Source() {
+    }
+
+    private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
+    private static final Pattern STEP_SLICE =
+        Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
+    /** A string, number or name path such as {@code messages[0]['role']} or {@code message.content}. */
+    private static final String OPERAND = "('(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|-?\\d+(?:\\.\\d+)?"
+        + "|(?!(?:in|is|not|and|or)\\b)[A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*|\\[[^\\[\\]]*\\])*)";
+
+    /** Replaces a match by its operand (group 1) followed by {@code operator}; null: a slice call. */
+    private record Rewrite(Pattern pattern, String operator) {
+    }
+
+    private static final List<Rewrite> NOT_REWRITES = List.of(
+        new Rewrite(Pattern.compile("\\bnot\\s+" + OPERAND + "\\s+in\\b"), " not in"),
+        new Rewrite(Pattern.compile("\\bnot\\s+" + OPERAND + "\\s+is\\s+not\\b"), " is"),
+        new Rewrite(Pattern.compile("\\bnot\\s+" + OPERAND + "\\s+is\\b"), " is not"),
+        new Rewrite(Pattern.compile("\\bnot\\s+" + OPERAND + "\\s*=="), " !="),
+        new Rewrite(Pattern.compile("\\bnot\\s+" + OPERAND + "\\s*!="), " =="));
+
+    /** The Jinjava text that renders as {@code source} does in Jinja2. */
+    static String forJinjava(String source) {
+        return rewriteCode(lstripBlocks(withoutTrailingNewline(source)));
+    }
+
+    static String withoutTrailingNewline(String source) {
+        if (source.endsWith("\r\n")) {
+            return source.substring(0, source.length() - 2);
+        }
+        return source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
+    }
+
+    static String lstripBlocks(String source) {
+        return LINE_START_BEFORE_TAG.matcher(source).replaceAll("$1$2");
+    }
+
+    /** Applies the code rewrites inside every {@code {{ }}} and {@code {% %}}. */
+    private static String rewriteCode(String source) {
+        StringBuilder out = new StringBuilder(source.length() + 16);
+        int from = 0;
+        while (true) {
+            int open = source.indexOf('{', from);
+            while (open >= 0 && open + 1 < source.length() && "{%#".indexOf(source.charAt(open + 1)) < 0) {
+                open = source.indexOf('{', open + 1);
+            }
+            if (open < 0 || open + 1 >= source.length()) {
+                return out.append(source, from, source.length()).toString();
+            }
+            char kind = source.charAt(open + 1);
+            String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+            int end = kind == '#' ? source.indexOf(close, open + 2) : closingIndex(source, open + 2, close);
+            if (end < 0) { // unterminated: leave it for Jinjava to report
+                return out.append(source, from, source.length()).toString();
+            }
+            String code = source.substring(open + 2, end);
+            out.append(source, from, open + 2).append(kind == '#' ? code : rewriteExpression(code)).append(close);
+            from = end + close.length();
+        }
+    }
+
+    /** Where {@code close} ends the tag opened before {@code from}, skipping string literals. */
+    private static int closingIndex(String s, int from, String close) {
+        char quote = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (s.startsWith(close, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String rewriteExpression(String code) {
+        String result = replaceOutsideStrings(code, new Rewrite(STEP_SLICE, null));
+        for (Rewrite rewrite : NOT_REWRITES) {
+            result = replaceOutsideStrings(result, rewrite);
+        }
+        return result;
+    }
+
+    private static String replaceOutsideStrings(String code, Rewrite rewrite) {
+        boolean[] inString = stringMask(code);
+        Matcher m = rewrite.pattern().matcher(code);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String replacement = inString[m.start()] ? m.group()
+                : rewrite.operator() == null ? sliceCall(m) : m.group(1) + rewrite.operator();
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        return m.appendTail(out).toString();
+    }
+
+    private static String sliceCall(Matcher m) {
+        return "." + PythonMethods.SLICE_METHOD + "(" + orNone(m.group(1)) + ", " + orNone(m.group(2)) + ", "
+            + orNone(m.group(3)) + ")";
+    }
+
+    private static String orNone(String part) {
+        return part.isBlank() ? "none" : part;
+    }
+
+    /** For each position of {@code code}: is it inside a string literal? */
+    private static boolean[] stringMask(String code) {
+        boolean[] mask = new boolean[code.length() + 1];
+        char quote = 0;
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (quote != 0) {
+                mask[i] = true;
+                if (c == '\\' && i + 1 < code.length()) {
+                    mask[++i] = true;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                mask[i] = true;
+            }
+        }
+        return mask;
+    }
+}
