@@ -23,12 +23,12 @@ public record ModelShape(String name, Architecture architecture, int hiddenSize,
         add(new ModelShape("qwen2.5-1.5b", Architecture.QWEN2, 1536, 8960, 28, 12, 2, 128, 151936, 32768, true, 1000000, RopeScaling.NONE, true));
         add(new ModelShape("mistral-7b", Architecture.MISTRAL, 4096, 14336, 32, 32, 8, 128, 32768, 32768, false, 1000000, RopeScaling.NONE, false));
         add(new ModelShape("internlm2-1.8b", Architecture.INTERNLM2, 2048, 8192, 24, 16, 8, 128, 92544, 32768, false, 1000000, RopeScaling.NONE, false));
-        add(new ModelShape("tiny-llama", Architecture.LLAMA, 64, 160, 2, 4, 2, 16, 300, 512, false, 10000, RopeScaling.NONE, false));
-        add(new ModelShape("tiny-qwen2", Architecture.QWEN2, 64, 160, 2, 4, 2, 16, 300, 512, true, 1000000, RopeScaling.NONE, true));
-        add(new ModelShape("tiny-internlm", Architecture.INTERNLM, 64, 160, 2, 4, 4, 16, 300, 512, false, 10000, RopeScaling.NONE, true));
-        add(new ModelShape("tiny-internlm2", Architecture.INTERNLM2, 64, 160, 2, 4, 2, 16, 300, 512, false, 1000000, RopeScaling.NONE, false));
-        add(new ModelShape("tiny-mistral", Architecture.MISTRAL, 64, 160, 2, 4, 2, 16, 300, 512, false, 1000000, RopeScaling.NONE, false));
-        add(new ModelShape("tiny-llama3", Architecture.LLAMA, 64, 160, 2, 4, 2, 16, 300, 4096, true, 500000, new RopeScaling("llama3", 32, 1, 4, 256), false));
+        add(new ModelShape("tiny-llama", Architecture.LLAMA, 64, 160, 2, 4, 2, 16, 2048, 512, false, 10000, RopeScaling.NONE, false));
+        add(new ModelShape("tiny-qwen2", Architecture.QWEN2, 64, 160, 2, 4, 2, 16, 2048, 512, true, 1000000, RopeScaling.NONE, true));
+        add(new ModelShape("tiny-internlm", Architecture.INTERNLM, 64, 160, 2, 4, 4, 16, 2048, 512, false, 10000, RopeScaling.NONE, true));
+        add(new ModelShape("tiny-internlm2", Architecture.INTERNLM2, 64, 160, 2, 4, 2, 16, 2048, 512, false, 1000000, RopeScaling.NONE, false));
+        add(new ModelShape("tiny-mistral", Architecture.MISTRAL, 64, 160, 2, 4, 2, 16, 2048, 512, false, 1000000, RopeScaling.NONE, false));
+        add(new ModelShape("tiny-llama3", Architecture.LLAMA, 64, 160, 2, 4, 2, 16, 2048, 4096, true, 500000, new RopeScaling("llama3", 32, 1, 4, 256), false));
     }
 
     private static void add(ModelShape s) {

@@ -1,0 +1,186 @@
+package dev.turbo4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The turbo4j command as a user runs it, on the bundled demo model. */
+class CommandLineTest {
+    static final String MODEL = "../models/kjv-llama-tiny";
+    static final Path GOLDEN = Path.of("../core/src/test/resources/golden/kjv-llama-tiny");
+    final ObjectMapper json = new ObjectMapper();
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void generateJsonReproducesTheGoldenGreedyContinuation() throws IOException {
+        JsonNode golden = json.readTree(GOLDEN.resolve("greedy.json").toFile()).get("prompts").get(0);
+        Result r = run("generate", MODEL, "--prompt", golden.get("text").asText(), "--temperature", "0",
+                "--max-new-tokens", "32", "--ignore-eos", "--json", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode out = json.readTree(r.out());
+        assertThat(out.get("token_ids")).isEqualTo(golden.get("output_ids"));
+        assertThat(out.get("text").asText()).isEqualTo(golden.get("output_text").asText());
+        assertThat(out.get("prompt_tokens").asInt()).isEqualTo(golden.get("ids").size());
+        assertThat(out.get("completion_tokens").asInt()).isEqualTo(32);
+        assertThat(out.get("finish_reason").asText()).isEqualTo("length");
+    }
+
+    @Test
+    void generateStopsAtAStopStringAndExcludesIt() throws IOException {
+        Result r = run("generate", MODEL, "--prompt", "In the beginning God created", "--temperature", "0",
+                "--max-new-tokens", "32", "--stop", "Moses", "--json");
+        JsonNode out = json.readTree(r.out());
+        assertThat(out.get("text").asText()).isEqualTo("them.\nAnd the LORD said unto ");
+        assertThat(out.get("finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void sameSeedSameTextDifferentSeedDifferentText() throws IOException {
+        String[] base = {"generate", MODEL, "--prompt", "And it came to pass", "--temperature", "1.0",
+                "--max-new-tokens", "24", "--json", "--seed"};
+        String a = json.readTree(run(concat(base, "5")).out()).get("text").asText();
+        String b = json.readTree(run(concat(base, "5")).out()).get("text").asText();
+        String c = json.readTree(run(concat(base, "6")).out()).get("text").asText();
+        assertThat(a).isEqualTo(b).isNotEqualTo(c);
+    }
+
+    @Test
+    void chatFlagAppliesTheTemplate() throws IOException {
+        Result r = run("generate", MODEL, "--prompt", "Who is the LORD?", "--chat", "--temperature", "0",
+                "--max-new-tokens", "4", "--json");
+        // "<s>[INST] Who is the LORD? [/INST]" is the golden 5th logits prompt (13 ids)
+        assertThat(json.readTree(r.out()).get("prompt_tokens").asInt()).isEqualTo(
+                json.readTree(GOLDEN.resolve("logits.json").toFile()).get("prompts").get(4).get("ids").size());
+    }
+
+    @Test
+    void pplReproducesTheGoldenPerplexity() throws IOException {
+        JsonNode golden = json.readTree(GOLDEN.resolve("ppl.json").toFile());
+        Result r = run("ppl", MODEL, "--file", GOLDEN.resolve("eval.txt").toString(), "--ctx", "256",
+                "--max-tokens", "8192", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode out = json.readTree(r.out());
+        double expected = golden.get("bos_per_chunk").get("ppl").asDouble();
+        assertThat(out.get("ppl").asDouble()).isCloseTo(expected, within(expected * 1e-3));
+        assertThat(out.get("tokens").asInt()).isEqualTo(8192);
+        assertThat(out.get("windows").asInt()).isEqualTo(32);
+    }
+
+    @Test
+    void pplTakesIdsAndNoBos(@TempDir Path tmp) throws IOException {
+        JsonNode golden = json.readTree(GOLDEN.resolve("ppl.json").toFile());
+        Path ids = tmp.resolve("ids.json");
+        // the first 4 windows only, to keep the test short
+        json.writeValue(ids.toFile(), json.createObjectNode().set("ids", golden.get("ids")));
+        Result r = run("ppl", MODEL, "--ids-file", ids.toString(), "--max-tokens", "1024", "--no-bos", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode out = json.readTree(r.out());
+        JsonNode chunks = golden.get("no_bos").get("chunk_nll_sums");
+        double nll = 0;
+        for (int i = 0; i < 4; i++) {
+            nll += chunks.get(i).asDouble();
+        }
+        double expected = Math.exp(nll / (4 * 255));
+        assertThat(out.get("tokens").asInt()).isEqualTo(4 * 255);
+        assertThat(out.get("ppl").asDouble()).isCloseTo(expected, within(expected * 1e-3));
+    }
+
+    @Test
+    void tokenizeTextAndJsonl(@TempDir Path tmp) throws IOException {
+        Result r = run("tokenize", MODEL, "--text", "In the beginning");
+        assertThat(r.out().strip()).isEqualTo("{\"ids\":[1026,261,1924,1288]}");
+        assertThat(run("tokenize", MODEL, "--text", "In the beginning", "--special").out().strip())
+                .isEqualTo("{\"ids\":[1,1026,261,1924,1288]}");
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, "{\"text\": \"In the beginning\"}\n{\"text\": \"\"}\n{\"text\": \"God\"}\n");
+        // a folder with only tokenizer files works too
+        Path tokOnly = tmp.resolve("tok");
+        Files.createDirectories(tokOnly);
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+            Files.copy(Path.of(MODEL, f), tokOnly.resolve(f));
+        }
+        Result lines = run("tokenize", tokOnly.toString(), "--file", in.toString());
+        assertThat(lines.exit()).as(lines.err()).isZero();
+        assertThat(lines.out().strip().split("\n")).containsExactly("{\"ids\":[1026,261,1924,1288]}", "{\"ids\":[]}",
+                "{\"ids\":[400]}");
+    }
+
+    @Test
+    void listAndCheckEnv() {
+        Result list = run("list");
+        assertThat(list.out()).contains("LlamaForCausalLM", "Qwen2ForCausalLM", "InternLM2ForCausalLM", "llama3", "chatml");
+        Result env = run("check_env");
+        assertThat(env.out()).contains("java", "vector", "cores");
+    }
+
+    @Test
+    void badInputGivesOneClearLineAndANonZeroExit() {
+        Result missing = run("generate", "/no/such/model", "--prompt", "x");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip()).isEqualTo("turbo4j: /no/such/model: model folder not found (give the path of a Hugging Face model folder)");
+        Result flag = run("generate", MODEL, "--prompt", "x", "--frobnicate");
+        assertThat(flag.exit()).isEqualTo(2);
+        assertThat(flag.err()).startsWith("turbo4j: Unknown option: '--frobnicate'").contains("--help");
+        Result range = run("generate", MODEL, "--prompt", "x", "--top-p", "1.5");
+        assertThat(range.exit()).isEqualTo(1);
+        assertThat(range.err()).contains("top-p must be in (0, 1]").doesNotContain("Exception");
+        Result noInput = run("ppl", MODEL);
+        assertThat(noInput.exit()).isEqualTo(2);
+        assertThat(noInput.err()).contains("--file").contains("--ids-file");
+        Result notAModel = run("ppl", "../cli", "--file", "pom.xml");
+        assertThat(notAModel.exit()).isEqualTo(1);
+        assertThat(notAModel.err()).contains("tokenizer").doesNotContain("\tat ");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String[] cmd : new String[][] {{"chat"}, {"generate"}, {"ppl"}, {"tokenize"}, {"list"}, {"check_env"},
+                {"bench"}, {"dev", "random-model"}}) {
+            Result r = run(concat(cmd, "--help"));
+            assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
+            assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: turbo4j " + String.join(" ", cmd));
+        }
+    }
+
+    @Test
+    void randomModelWritesALoadableFolder(@TempDir Path tmp) {
+        Path out = tmp.resolve("rnd");
+        Result r = run("dev", "random-model", "--like", "tiny-qwen2", "--dtype", "bf16", "--tokenizer-from", MODEL, out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(out.resolve("model.safetensors")).exists();
+        Result gen = run("generate", out.toString(), "--prompt", "hello", "--max-new-tokens", "3", "--temperature", "0", "--ignore-eos", "--json");
+        assertThat(gen.exit()).as(gen.err()).isZero();
+        assertThat(gen.out()).contains("\"completion_tokens\":3");
+        Result unknown = run("dev", "random-model", "--like", "gpt-5", out.toString());
+        assertThat(unknown.err()).contains("unknown model shape 'gpt-5'").contains("llama-3.2-1b");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
