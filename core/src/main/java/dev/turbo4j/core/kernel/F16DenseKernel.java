@@ -3,6 +3,7 @@ package dev.turbo4j.core.kernel;
 import dev.turbo4j.core.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,18 +24,17 @@ final class F16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** 2^(127 - 15): rebiases a half's exponent, read in place as an F32's, to F32's bias. */
+    private static final float EXPONENT_REBIAS = 0x1p112f;
+    /** After an arithmetic shift right by 3: the sign (bit 31), exponent and mantissa (13..27). */
+    private static final int SIGN_AND_MAGNITUDE = 0x8FFFE000;
+    /** A half's exponent field all ones (infinity, NaN), once the sign is shifted out. */
+    private static final int SHIFTED_OUT_SIGN_INFINITY = 0xF8000000;
+    private static final int F32_EXPONENT = 0x7F800000;
+
     F16DenseKernel() {
         super(DType.F16);
     }
-
-    /** 2^(127 - 15): rebiases a half's exponent, read in place as an F32's, to F32's bias. */
-    private static final float EXPONENT_REBIAS = 0x1p112f;
-    /** Exponent and mantissa of a half shifted into F32 position (bits 13..27). */
-    private static final int MAGNITUDE_MASK = 0x7FFF << 16;
-    /** The smallest shifted magnitude with an all-ones exponent: infinity. */
-    private static final int SHIFTED_INFINITY = 0x7C00 << 13;
-    private static final int F32_EXPONENT = 0x7F800000;
-    private static final int SIGN = 0x80000000;
 
     /** The even-column (low) halves of each pair, as floats. */
     static FloatVector evens(IntVector pairs) {
@@ -47,52 +47,56 @@ final class F16DenseKernel extends HalfDenseKernel {
     }
 
     /**
-     * Widens the half in bits 16..31 of each lane (bits 0..15 are ignored). Its exponent and
-     * mantissa, shifted right by 3, form an F32 whose value is 2^-112 times the half's, for
-     * normals and subnormals alike (a half subnormal lands on an F32 subnormal); multiplying
-     * by 2^112 is then exact. Infinities and NaNs get the all-ones exponent instead.
+     * Widens the half in bits 16..31 of each lane (bits 0..15 are ignored). Its sign, exponent
+     * and mantissa moved to the positions of an F32's (exponent and mantissa right by 3) form
+     * an F32 of 2^-112 times the half's value, for normals and subnormals alike (a half
+     * subnormal lands on an F32 subnormal); multiplying by 2^112 is then exact. Infinities and
+     * NaNs get the all-ones exponent instead of the 143 the rebias gives them.
      */
     private static FloatVector highHalfToFloat(IntVector half) {
-        IntVector magnitude = half.and(MAGNITUDE_MASK).lanewise(VectorOperators.LSHR, 3);
-        IntVector scaled = magnitude.reinterpretAsFloats().mul(EXPONENT_REBIAS).reinterpretAsInts();
-        IntVector special = scaled.lanewise(VectorOperators.OR, F32_EXPONENT,
-                magnitude.compare(VectorOperators.GE, SHIFTED_INFINITY));
-        return special.or(half.and(SIGN)).reinterpretAsFloats();
+        FloatVector value = half.lanewise(VectorOperators.ASHR, 3).and(SIGN_AND_MAGNITUDE)
+                .reinterpretAsFloats().mul(EXPONENT_REBIAS);
+        VectorMask<Integer> special = half.lanewise(VectorOperators.LSHL, 1)
+                .compare(VectorOperators.UGE, SHIFTED_OUT_SIGN_INFINITY);
+        return value.reinterpretAsInts().lanewise(VectorOperators.OR, F32_EXPONENT, special).reinterpretAsFloats();
     }
 
+    /**
+     * Runs as two 2-row passes (each row is still read once): with four rows the widening
+     * code of one loop body exceeds C2's inlining node budget, and un-inlined vector code is
+     * boxed and 100x slower.
+     */
     @Override
     void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, float[] y, int yOff) {
         int last = rowCount - 1;
+        rows2Token1(w, cols, row0, row0 + Math.min(1, last), n, xk, xOff, y, yOff, yOff + Math.min(1, last));
+        if (rowCount > 2) {
+            rows2Token1(w, cols, row0 + 2, row0 + last, n, xk, xOff, y, yOff + 2, yOff + last);
+        }
+    }
+
+    /** y[yA] = W[rowA, 0..n) · x, y[yB] = W[rowB, 0..n) · x, x in the split order. */
+    private static void rows2Token1(MemorySegment w, int cols, int rowA, int rowB, int n, float[] xk, int xOff,
+                                    float[] y, int yA, int yB) {
         long rowBytes = (long) cols * Short.BYTES;
-        long w0 = row0 * rowBytes;
-        long w1 = (row0 + Math.min(1, last)) * rowBytes;
-        long w2 = (row0 + Math.min(2, last)) * rowBytes;
-        long w3 = (row0 + Math.min(3, last)) * rowBytes;
+        long wa = rowA * rowBytes;
+        long wb = rowB * rowBytes;
         int half = n / 2;
-        // Separate even and odd accumulators: 8 independent FMA chains per step.
-        FloatVector e0 = FloatVector.zero(F), e1 = FloatVector.zero(F), e2 = FloatVector.zero(F), e3 = FloatVector.zero(F);
-        FloatVector o0 = FloatVector.zero(F), o1 = FloatVector.zero(F), o2 = FloatVector.zero(F), o3 = FloatVector.zero(F);
+        FloatVector ea = FloatVector.zero(F), oa = FloatVector.zero(F);
+        FloatVector eb = FloatVector.zero(F), ob = FloatVector.zero(F);
         for (int k = 0; k < half; k += I.length()) {
             FloatVector xe = FloatVector.fromArray(F, xk, xOff + k);
             FloatVector xo = FloatVector.fromArray(F, xk, xOff + half + k);
             long b = (long) k * Integer.BYTES;
-            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + b, LE);
-            IntVector p1 = IntVector.fromMemorySegment(I, w, w1 + b, LE);
-            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + b, LE);
-            IntVector p3 = IntVector.fromMemorySegment(I, w, w3 + b, LE);
-            e0 = evens(p0).fma(xe, e0);
-            o0 = odds(p0).fma(xo, o0);
-            e1 = evens(p1).fma(xe, e1);
-            o1 = odds(p1).fma(xo, o1);
-            e2 = evens(p2).fma(xe, e2);
-            o2 = odds(p2).fma(xo, o2);
-            e3 = evens(p3).fma(xe, e3);
-            o3 = odds(p3).fma(xo, o3);
+            IntVector pa = IntVector.fromMemorySegment(I, w, wa + b, LE);
+            IntVector pb = IntVector.fromMemorySegment(I, w, wb + b, LE);
+            ea = evens(pa).fma(xe, ea);
+            oa = odds(pa).fma(xo, oa);
+            eb = evens(pb).fma(xe, eb);
+            ob = odds(pb).fma(xo, ob);
         }
-        y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last)] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last)] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last)] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        y[yA] = ea.add(oa).reduceLanes(VectorOperators.ADD);
+        y[yB] = eb.add(ob).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
