@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The scalar reference for every dense format: plain loops, double-free F32 accumulation in
- * index order. The SIMD kernels are tested against it.
+ * index order. The SIMD kernels are tested against it, and use {@link #dot} for the columns
+ * left over after their last whole vector.
  */
 public record ScalarDenseKernel(DType dtype) implements DenseKernel {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -16,19 +17,22 @@ public record ScalarDenseKernel(DType dtype) implements DenseKernel {
     @Override
     public void multiply(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         for (int r = rowStart; r < rowEnd; r++) {
-            long base = (long) r * cols;
             for (int t = 0; t < tokens; t++) {
-                int xBase = t * cols;
-                float sum = 0f;
-                for (int c = 0; c < cols; c++) {
-                    sum += element(w, base + c) * x[xBase + c];
-                }
-                y[t * rows + r] = sum;
+                y[t * rows + r] = dot(dtype, w, (long) r * cols, x, t * cols, 0, cols);
             }
         }
     }
 
-    private float element(MemorySegment w, long index) {
+    /** sum_{c in [from, to)} W[rowBase + c] * x[xBase + c], in index order. */
+    static float dot(DType dtype, MemorySegment w, long rowBase, float[] x, int xBase, int from, int to) {
+        float sum = 0f;
+        for (int c = from; c < to; c++) {
+            sum += element(dtype, w, rowBase + c) * x[xBase + c];
+        }
+        return sum;
+    }
+
+    private static float element(DType dtype, MemorySegment w, long index) {
         return switch (dtype) {
             case F32 -> w.getAtIndex(FLOAT, index);
             case BF16 -> Float.intBitsToFloat((w.getAtIndex(SHORT, index) & 0xFFFF) << 16);

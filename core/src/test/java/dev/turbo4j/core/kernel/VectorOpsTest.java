@@ -1,0 +1,120 @@
+package dev.turbo4j.core.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The SIMD element-wise kernels against the scalar reference, on sizes around the vector length. */
+class VectorOpsTest {
+    private static final int[] SIZES = {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 47, 64, 100, 2048, 2051};
+    private static final int OFFSET = 3;
+
+    private final Random random = new Random(5);
+
+    @Test
+    void dot() {
+        for (int n : SIZES) {
+            float[] a = values(n + OFFSET);
+            float[] b = values(n + 1);
+            float expected = ScalarOps.dot(a, OFFSET, b, 1, n);
+            assertThat(VectorOps.dot(a, OFFSET, b, 1, n)).as("n=%d", n).isCloseTo(expected, within(tolerance(n)));
+        }
+    }
+
+    @Test
+    void axpy() {
+        for (int n : SIZES) {
+            float[] x = values(n + OFFSET);
+            float[] y = values(n + 1);
+            float[] expected = y.clone();
+            ScalarOps.axpy(0.7f, x, OFFSET, expected, 1, n);
+            VectorOps.axpy(0.7f, x, OFFSET, y, 1, n);
+            assertClose(y, expected, 1e-6f, n);
+        }
+    }
+
+    @Test
+    void scaleAndAdd() {
+        for (int n : SIZES) {
+            float[] x = values(n + OFFSET);
+            float[] y = values(n + 1);
+            float[] expectedX = x.clone();
+            float[] expectedY = y.clone();
+            ScalarOps.scale(-1.5f, expectedX, OFFSET, n);
+            VectorOps.scale(-1.5f, x, OFFSET, n);
+            assertThat(x).as("scale n=%d", n).containsExactly(expectedX);
+            ScalarOps.add(x, OFFSET, expectedY, 1, n);
+            VectorOps.add(x, OFFSET, y, 1, n);
+            assertThat(y).as("add n=%d", n).containsExactly(expectedY);
+        }
+    }
+
+    @Test
+    void rmsNormInPlaceAndOutOfPlace() {
+        for (int n : SIZES) {
+            if (n == 0) {
+                continue;
+            }
+            float[] x = values(n + OFFSET);
+            float[] weight = values(n);
+            float[] expected = new float[n + 1];
+            float[] actual = new float[n + 1];
+            ScalarOps.rmsNorm(expected, 1, x, OFFSET, weight, 1e-5f, n);
+            VectorOps.rmsNorm(actual, 1, x, OFFSET, weight, 1e-5f, n);
+            assertClose(actual, expected, 1e-5f, n);
+            float[] inPlace = x.clone();
+            VectorOps.rmsNorm(inPlace, OFFSET, inPlace, OFFSET, weight, 1e-5f, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(inPlace[OFFSET + i]).as("in place n=%d i=%d", n, i).isCloseTo(expected[1 + i], within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void siluMulIncludingLargeMagnitudes() {
+        for (int n : SIZES) {
+            float[] gate = values(n + OFFSET);
+            for (int i = 0; i < gate.length; i += 5) {
+                gate[i] *= 200; // e^-v overflows or vanishes
+            }
+            float[] up = values(n + 1);
+            float[] expected = gate.clone();
+            ScalarOps.siluMul(expected, OFFSET, up, 1, n);
+            VectorOps.siluMul(gate, OFFSET, up, 1, n);
+            for (int i = 0; i < gate.length; i++) {
+                assertThat(gate[i]).as("n=%d i=%d", n, i)
+                        .isCloseTo(expected[i], within(1e-6f * Math.max(1f, Math.abs(expected[i]))));
+            }
+        }
+    }
+
+    @Test
+    void max() {
+        for (int n : SIZES) {
+            float[] x = values(n + OFFSET);
+            assertThat(VectorOps.max(x, OFFSET, n)).as("n=%d", n).isEqualTo(ScalarOps.max(x, OFFSET, n));
+        }
+    }
+
+    private float[] values(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextFloat() * 4 - 2;
+        }
+        return v;
+    }
+
+    private static float tolerance(int n) {
+        return 1e-6f * (n + 1) * 4;
+    }
+
+    private static void assertClose(float[] actual, float[] expected, float relative, int n) {
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).as("n=%d i=%d", n, i)
+                    .isCloseTo(expected[i], within(relative * Math.max(1f, Math.abs(expected[i]))));
+        }
+    }
+}
