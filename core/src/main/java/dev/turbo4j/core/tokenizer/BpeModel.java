@@ -2,17 +2,12 @@ package dev.turbo4j.core.tokenizer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hugging Face's BPE model: a word becomes characters (or byte-fallback tokens, or unk), then
  * the merge with the lowest rank is applied, leftmost first, until none applies. Thread-safe.
  */
 final class BpeModel {
-    /** Words are cached up to this many entries (the most frequent come first), as Hugging Face does. */
-    private static final int CACHE_CAPACITY = 16_384;
-    private static final int MAX_CACHED_WORD_LENGTH = 256;
-
     /** A merge rule {@code left + right}, both tokens of the vocabulary. */
     record Merge(String left, String right) {
     }
@@ -42,7 +37,9 @@ final class BpeModel {
     private final int[] byteTokenIds = new int[256];
     /** Id of each single-char token (BMP), -1 where absent; the common case of the symbol lookup. */
     private final int[] singleCharIds = new int[Character.MAX_VALUE + 1];
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+    private final WordCache cache = new WordCache();
+    /** Long words may be cut before "▁" (see {@link SpaceSymbolChunks}); true for SentencePiece-style vocabularies. */
+    private final boolean cutBeforeSpaceSymbol;
 
     /**
      * @throws IllegalArgumentException when a merge names a token missing from the vocabulary
@@ -75,6 +72,7 @@ final class BpeModel {
         for (int b = 0; b < 256; b++) {
             byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
         }
+        cutBeforeSpaceSymbol = SpaceSymbolChunks.canCut(vocab.keySet());
         java.util.Arrays.fill(singleCharIds, -1);
         vocab.forEach((token, id) -> {
             if (token.length() == 1) {
@@ -115,14 +113,11 @@ final class BpeModel {
                 return;
             }
         }
-        int[] cached = cache.get(word);
-        if (cached == null) {
-            cached = mergeWord(word);
-            if (word.length() <= MAX_CACHED_WORD_LENGTH && cache.size() < CACHE_CAPACITY) {
-                cache.put(word, cached);
-            }
+        if (cutBeforeSpaceSymbol && word.indexOf(SpaceSymbolChunks.SPACE_SYMBOL, 1) > 0) {
+            SpaceSymbolChunks.cut(word, chunk -> out.addAll(cache.get(chunk, this::mergeWord)));
+        } else {
+            out.addAll(cache.get(word, this::mergeWord));
         }
-        out.addAll(cached);
     }
 
     private int[] mergeWord(String word) {

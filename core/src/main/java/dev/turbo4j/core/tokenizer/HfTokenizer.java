@@ -21,6 +21,7 @@ final class HfTokenizer implements Tokenizer {
     /** Added tokens matched on the raw text / on the normalized text. */
     private final AddedTokenMatcher rawMatcher;
     private final AddedTokenMatcher normalizedMatcher;
+    private final int vocabSize;
     private final int bosId;
     private final int eosId;
 
@@ -43,6 +44,8 @@ final class HfTokenizer implements Tokenizer {
         }
         rawMatcher = new AddedTokenMatcher(addedTokens.stream().filter(t -> !t.normalized()).toList());
         normalizedMatcher = new AddedTokenMatcher(addedTokens.stream().filter(AddedToken::normalized).toList());
+        this.vocabSize = Math.max(model.vocabSize(),
+                addedTokens.stream().mapToInt(token -> token.id() + 1).max().orElse(0));
         this.bosId = bosId;
         this.eosId = eosId;
     }
@@ -113,11 +116,7 @@ final class HfTokenizer implements Tokenizer {
 
     @Override
     public int vocabSize() {
-        int size = model.vocabSize();
-        for (int id : addedById.keySet()) {
-            size = Math.max(size, id + 1);
-        }
-        return size;
+        return vocabSize;
     }
 
     @Override

@@ -5,7 +5,7 @@ package dev.turbo4j.core.tokenizer;
  * whitespace cleanup, the dummy "▁" prefix (or suffix), and spaces written as "▁".
  */
 final class SentencePieceNormalizer {
-    static final char SPACE_SYMBOL = '\u2581';
+    static final char SPACE_SYMBOL = SpaceSymbolChunks.SPACE_SYMBOL;
 
     private final boolean addDummyPrefix;
     private final boolean removeExtraWhitespaces;

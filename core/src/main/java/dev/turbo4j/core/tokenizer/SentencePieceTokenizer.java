@@ -26,6 +26,9 @@ final class SentencePieceTokenizer implements Tokenizer {
     private final String unkSurface;
     private final SentencePieceNormalizer normalizer;
     private final SentencePieceBpe bpe;
+    private final WordCache cache = new WordCache();
+    /** The text may be cut before "▁" (see {@link SpaceSymbolChunks}). */
+    private final boolean cutBeforeSpaceSymbol;
     private final int bosId;
     private final int eosId;
     private final boolean addBos;
@@ -82,6 +85,7 @@ final class SentencePieceTokenizer implements Tokenizer {
         this.unkSurface = trainer.unkSurface();
         this.normalizer = new SentencePieceNormalizer(model.normalizer(), trainer.treatWhitespaceAsSuffix());
         this.bpe = new SentencePieceBpe(mergeableIds, scores, unused, userDefined);
+        this.cutBeforeSpaceSymbol = SpaceSymbolChunks.canCut(mergeableIds.keySet());
         this.bosId = specialId(config.bosToken(), trainer.bosPiece());
         this.eosId = specialId(config.eosToken(), trainer.eosPiece());
         // transformers' LlamaTokenizer adds BOS unless told otherwise.
@@ -113,7 +117,22 @@ final class SentencePieceTokenizer implements Tokenizer {
         if (addSpecialTokens && addBos && bosId >= 0) {
             ids.add(bosId);
         }
-        for (String piece : bpe.segment(normalizer.normalize(text))) {
+        String normalized = normalizer.normalize(text);
+        if (cutBeforeSpaceSymbol) {
+            SpaceSymbolChunks.cut(normalized, chunk -> ids.addAll(cache.get(chunk, this::encodeNormalized)));
+        } else {
+            ids.addAll(encodeNormalized(normalized));
+        }
+        if (addSpecialTokens && addEos && eosId >= 0) {
+            ids.add(eosId);
+        }
+        return ids.toArray();
+    }
+
+    /** Segments normalized text and maps the pieces to ids, unknown ones to bytes when byte fallback is on. */
+    private int[] encodeNormalized(String normalized) {
+        IntList ids = new IntList(normalized.length() / 2 + 2);
+        for (String piece : bpe.segment(normalized)) {
             int id = pieceToId(piece);
             if (id == unkId && byteFallback) {
                 for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
@@ -122,9 +141,6 @@ final class SentencePieceTokenizer implements Tokenizer {
             } else {
                 ids.add(id);
             }
-        }
-        if (addSpecialTokens && addEos && eosId >= 0) {
-            ids.add(eosId);
         }
         return ids.toArray();
     }

@@ -7,9 +7,12 @@ package dev.turbo4j.core.tokenizer;
 public interface Tokenizer {
 
     /**
-     * Encodes text. Added/special tokens that appear literally in the text are matched (as
-     * Hugging Face does by default). With {@code addSpecialTokens} the post-processor's
-     * template is applied (e.g. BOS prepended), as {@code encode(text, add_special_tokens=True)}.
+     * Encodes text. For tokenizer.json, added/special tokens that appear literally in the text
+     * are matched (as Hugging Face does by default); for a SentencePiece tokenizer.model the
+     * text is encoded as {@code sp.encode} does (only user-defined pieces are matched, a literal
+     * {@code <s>} is plain text). With {@code addSpecialTokens} the post-processor's template is
+     * applied (e.g. BOS prepended), as {@code encode(text, add_special_tokens=True)}; for
+     * tokenizer.model, BOS/EOS follow add_bos_token/add_eos_token (BOS by default).
      */
     int[] encode(String text, boolean addSpecialTokens);
 
