@@ -4,9 +4,10 @@ import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.chat.ChatTemplates;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.engine.ChatSession;
+import dev.turbo4j.engine.Engine;
 import dev.turbo4j.engine.GenerationResult;
-import dev.turbo4j.engine.Generator;
 import dev.turbo4j.engine.LocalModel;
+import dev.turbo4j.engine.RequestRejectedException;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -51,10 +52,9 @@ final class ChatCommand implements Callable<Integer> {
             PrintWriter out = terminal.writer();
             ChatTemplate template = ChatTemplates.resolve(dir, chatTemplate);
             GenerationConfig config = sampling.apply(lm.defaults());
-            int sessionLen = engine.sessionLen(lm.model().config().maxPositionEmbeddings());
-            try (Generator generator = new Generator(lm.transformer(), lm.tokenizer(), sessionLen,
-                    engine.maxPrefillTokenNum, engine.kvFormat(), lm.eosIds())) {
-                ChatSession session = new ChatSession(generator, lm.tokenizer(), template, system);
+            try (Engine eng = Engine.start(lm, engine.config().withMaxBatchSize(1));
+                 ChatSession session = new ChatSession(eng, template, system, 1)) {
+                int sessionLen = eng.sessionLen();
                 out.printf("turbo4j chat — %s (%s, template %s, session length %d). Type 'exit' to quit, 'reset' for a new chat.%n",
                         dir.getFileName(), lm.model().config().architecture().hfName(), template.name(), sessionLen);
                 out.flush();
@@ -85,11 +85,11 @@ final class ChatCommand implements Callable<Integer> {
                     }
                     GenerationResult r;
                     try {
-                        r = session.send(input, config, (id, text) -> {
+                        r = session.send(input, config, text -> {
                             out.print(text);
                             out.flush();
                         });
-                    } catch (IllegalArgumentException e) {
+                    } catch (RequestRejectedException e) {
                         out.println("turbo4j: " + e.getMessage());
                         out.flush();
                         continue;

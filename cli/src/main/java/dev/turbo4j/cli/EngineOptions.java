@@ -6,9 +6,6 @@ import picocli.CommandLine.Option;
 
 /** Runtime flags shared by the commands that run a model (names as LMDeploy's). */
 final class EngineOptions {
-    /** Default cap, so a 128k-context model does not reserve gigabytes of KV cache for a chat. */
-    static final int DEFAULT_SESSION_LEN_CAP = 8192;
-
     @Option(names = "--session-len", description = "Longest context of a session in tokens (default: the model's max_position_embeddings, at most 8192).")
     Integer sessionLen;
 
@@ -20,6 +17,16 @@ final class EngineOptions {
 
     @Option(names = "--kv-dtype", defaultValue = "bf16", description = "KV cache element type: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String kvDtype;
+
+    /** The engine settings these flags describe. */
+    dev.turbo4j.engine.EngineConfig config() {
+        try {
+            return dev.turbo4j.engine.EngineConfig.defaults().withSessionLen(sessionLen == null ? 0 : sessionLen)
+                    .withMaxPrefillTokenNum(maxPrefillTokenNum).withThreads(threads()).withKvFormat(kvFormat());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage().replace('_', '-'));
+        }
+    }
 
     int threads() {
         int t = threads != null ? threads : WorkerPool.defaultThreads();
@@ -35,16 +42,5 @@ final class EngineOptions {
             case "bf16", "bfloat16" -> KvFormat.BF16;
             default -> throw new UserException("--kv-dtype must be f32 or bf16, got " + kvDtype);
         };
-    }
-
-    int sessionLen(int modelMax) {
-        int len = sessionLen != null ? sessionLen : Math.min(modelMax, DEFAULT_SESSION_LEN_CAP);
-        if (len < 2) {
-            throw new UserException("--session-len must be >= 2, got " + len);
-        }
-        if (maxPrefillTokenNum < 1) {
-            throw new UserException("--max-prefill-token-num must be >= 1, got " + maxPrefillTokenNum);
-        }
-        return len;
     }
 }

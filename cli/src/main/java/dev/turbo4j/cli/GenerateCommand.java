@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turbo4j.core.chat.ChatMessage;
 import dev.turbo4j.core.chat.ChatTemplates;
 import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.engine.Engine;
+import dev.turbo4j.engine.EngineOutput;
 import dev.turbo4j.engine.GenerationResult;
-import dev.turbo4j.engine.Generator;
+import dev.turbo4j.engine.GenerationStream;
 import dev.turbo4j.engine.LocalModel;
-import dev.turbo4j.engine.TokenListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,14 +66,15 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 ids = lm.tokenizer().encode(prompt, true);
             }
-            int sessionLen = engine.sessionLen(lm.model().config().maxPositionEmbeddings());
-            try (Generator generator = new Generator(lm.transformer(), lm.tokenizer(), sessionLen,
-                    engine.maxPrefillTokenNum, engine.kvFormat(), lm.eosIds())) {
-                TokenListener stream = json ? TokenListener.NONE : (id, text) -> {
-                    out.print(text);
-                    out.flush();
-                };
-                GenerationResult r = generator.generate(generator.newSession(1), ids, config, stream);
+            try (Engine eng = Engine.start(lm, engine.config().withMaxBatchSize(1))) {
+                GenerationStream stream = eng.generate(ids, config);
+                for (EngineOutput o : stream) {
+                    if (!json) {
+                        out.print(o.text());
+                        out.flush();
+                    }
+                }
+                GenerationResult r = stream.result();
                 if (json) {
                     ObjectMapper mapper = new ObjectMapper();
                     ObjectNode node = mapper.createObjectNode();

@@ -16,6 +16,13 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    static {
+        // One short line per log record on stderr (the engine logs its KV pool size at start).
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -41,7 +48,8 @@ public final class Main implements Runnable {
     /** User errors print one line; only real bugs print a trace. */
     private static int handleError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        if (e instanceof ModelLoadException || e instanceof UserException || e instanceof IllegalArgumentException) {
+        if (e instanceof ModelLoadException || e instanceof UserException || e instanceof IllegalArgumentException
+                || e instanceof dev.turbo4j.engine.RequestRejectedException) {
             err.println("turbo4j: " + e.getMessage());
             return 1;
         }

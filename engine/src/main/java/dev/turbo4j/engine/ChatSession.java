@@ -3,78 +3,110 @@ package dev.turbo4j.engine;
 import dev.turbo4j.core.chat.ChatMessage;
 import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.sampling.GenerationConfig;
-import dev.turbo4j.core.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * A multi-turn chat whose history stays in the generator's KV cache. Each turn renders the
- * conversation with the chat template, and only the text after what the previous turns
- * rendered is tokenized and prefilled (the assistant's answers are already in the cache as
- * the tokens that were generated).
+ * A multi-turn chat whose history stays in the engine (stateful inference). Each turn renders
+ * the conversation with the chat template and sends only the text after what the earlier
+ * turns rendered; the assistant's answers are already in the session as the generated tokens.
+ * Not thread-safe: one turn at a time.
  */
-public final class ChatSession {
-    private final Generator generator;
-    private final Tokenizer tokenizer;
+public final class ChatSession implements AutoCloseable {
+    private final Engine engine;
     private final ChatTemplate template;
     private final String systemPrompt;
     private final List<ChatMessage> messages = new ArrayList<>();
-    private Sequence sequence;
-    private long nextId = 1;
+    private long sessionId;
+    private boolean started;
+    private int usedTokens;
 
-    public ChatSession(Generator generator, Tokenizer tokenizer, ChatTemplate template, String systemPrompt) {
-        this.generator = generator;
-        this.tokenizer = tokenizer;
+    /** A chat on {@code engine}; session ids from {@code sessionId} up are used (one per reset). */
+    public ChatSession(Engine engine, ChatTemplate template, String systemPrompt, long sessionId) {
+        this.engine = engine;
         this.template = template;
         this.systemPrompt = systemPrompt;
-        reset();
+        this.sessionId = sessionId;
+        resetMessages();
     }
 
-    /** Starts a new conversation (the cache is reused from position 0). */
-    public void reset() {
+    private void resetMessages() {
         messages.clear();
         if (systemPrompt != null && !systemPrompt.isBlank()) {
-            messages.add(new ChatMessage("system", systemPrompt));
+            messages.add(ChatMessage.system(systemPrompt));
         }
-        sequence = generator.newSession(nextId++);
     }
 
-    /** Tokens this session holds (history and answers). */
+    /** Starts a new conversation; the old session's KV blocks are freed. */
+    public void reset() {
+        if (started) {
+            engine.endSession(sessionId);
+        }
+        sessionId++;
+        started = false;
+        usedTokens = 0;
+        resetMessages();
+    }
+
+    /** Tokens the session holds (history and answers). */
     public int usedTokens() {
-        return sequence.length();
+        return usedTokens;
     }
 
     public int sessionLen() {
-        return generator.sessionLen();
+        return engine.sessionLen();
     }
 
-    /** Sends a user message and streams the answer. */
-    public GenerationResult send(String userMessage, GenerationConfig config, TokenListener listener) {
-        String before = hasTurns() ? template.render(messages, false) : "";
-        messages.add(new ChatMessage("user", userMessage));
+    public long sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * Sends a user message and streams the answer's text to {@code onText}. Throws
+     * {@link RequestRejectedException} when the turn does not fit in the session.
+     */
+    public GenerationResult send(String userMessage, GenerationConfig config, Consumer<String> onText)
+            throws InterruptedException {
+        String before = messages.stream().anyMatch(m -> m.role().equals("user")) ? template.render(messages, false) : "";
+        messages.add(ChatMessage.user(userMessage));
         String full = template.render(messages, true);
-        String newText;
-        if (full.startsWith(before)) {
+        SubmitFlags flags = started ? SubmitFlags.CONTINUE : SubmitFlags.NEW_SESSION;
+        String newText = full;
+        if (started && full.startsWith(before)) {
             newText = full.substring(before.length());
-        } else {
-            // The template re-renders earlier turns differently: recompute the whole conversation.
-            generator.reset(sequence);
-            newText = full;
+        } else if (started) {
+            flags = SubmitFlags.NEW_SESSION; // the template re-rendered earlier turns: start over
         }
-        int[] ids = tokenizer.encode(newText, false);
+        int[] ids = engine.tokenizer().encode(newText, false);
+        GenerationStream stream = engine.submit(sessionId, ids, config, flags);
         GenerationResult result;
         try {
-            result = generator.generate(sequence, ids, config, listener);
-        } catch (IllegalArgumentException e) {
+            for (EngineOutput out : stream) {
+                if (!out.text().isEmpty()) {
+                    onText.accept(out.text());
+                }
+            }
+            result = stream.result();
+        } catch (RequestRejectedException e) {
             messages.removeLast();
             throw e;
+        } catch (InterruptedException e) {
+            stream.cancel();
+            throw e;
         }
-        messages.add(new ChatMessage("assistant", result.text()));
+        started = true;
+        usedTokens = result.historyTokens() + result.promptTokens() + result.completionTokens();
+        messages.add(ChatMessage.assistant(result.text()));
         return result;
     }
 
-    private boolean hasTurns() {
-        return messages.stream().anyMatch(m -> m.role().equals("user"));
+    /** Ends the session in the engine. */
+    @Override
+    public void close() {
+        if (started) {
+            engine.endSession(sessionId);
+        }
     }
 }

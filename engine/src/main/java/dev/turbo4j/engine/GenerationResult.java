@@ -1,17 +1,18 @@
 package dev.turbo4j.engine;
 
 /**
- * The outcome of one generation.
+ * The outcome of one request.
  *
  * @param text             generated text (stop string excluded)
  * @param tokenIds         generated ids, in order (a final EOS or stop id included)
  * @param promptTokens     tokens prefilled for this request
+ * @param historyTokens    tokens the session held before this request
  * @param finishReason     why it ended
- * @param firstTokenNanos  time from start to the first generated token
- * @param totalNanos       time from start to the end
+ * @param firstTokenNanos  time from submission to the first generated token
+ * @param totalNanos       time from submission to the end
  */
-public record GenerationResult(String text, int[] tokenIds, int promptTokens, FinishReason finishReason,
-                               long firstTokenNanos, long totalNanos) {
+public record GenerationResult(String text, int[] tokenIds, int promptTokens, int historyTokens,
+                               FinishReason finishReason, long firstTokenNanos, long totalNanos) {
 
     public int completionTokens() {
         return tokenIds.length;

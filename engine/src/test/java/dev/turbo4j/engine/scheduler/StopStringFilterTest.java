@@ -1,4 +1,4 @@
-package dev.turbo4j.engine;
+package dev.turbo4j.engine.scheduler;
 
 import org.junit.jupiter.api.Test;
 
@@ -6,11 +6,11 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class StopStringsTest {
+class StopStringFilterTest {
 
     @Test
     void aStopStringSplitAcrossTokensNeverReachesTheClient() {
-        StopStrings s = new StopStrings(List.of("</answer>"));
+        StopStringFilter s = new StopStringFilter(List.of("</answer>"));
         StringBuilder sent = new StringBuilder();
         for (String delta : new String[] {"The LORD", " is", " good.</", "ans", "wer> more"}) {
             sent.append(s.append(delta));
@@ -22,7 +22,7 @@ class StopStringsTest {
 
     @Test
     void heldBackTextIsReleasedWhenItTurnsOutNotToBeAStop() {
-        StopStrings s = new StopStrings(List.of("\n\n"));
+        StopStringFilter s = new StopStringFilter(List.of("\n\n"));
         assertThat(s.append("verse\n")).isEqualTo("verse");
         assertThat(s.append("And")).isEqualTo("\nAnd");
         assertThat(s.append("\n")).isEmpty();
@@ -32,14 +32,14 @@ class StopStringsTest {
 
     @Test
     void theEarliestOfSeveralStopsWins() {
-        StopStrings s = new StopStrings(List.of("world", "lo w"));
+        StopStringFilter s = new StopStringFilter(List.of("world", "lo w"));
         assertThat(s.append("hello world")).isEqualTo("hel");
         assertThat(s.text()).isEqualTo("hel");
     }
 
     @Test
     void withoutStopsEverythingPassesAtOnce() {
-        StopStrings s = new StopStrings(List.of());
+        StopStringFilter s = new StopStringFilter(List.of());
         assertThat(s.append("abc")).isEqualTo("abc");
         assertThat(s.finish()).isEmpty();
     }

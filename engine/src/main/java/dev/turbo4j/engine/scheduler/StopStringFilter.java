@@ -1,4 +1,4 @@
-package dev.turbo4j.engine;
+package dev.turbo4j.engine.scheduler;
 
 import java.util.List;
 
@@ -7,13 +7,13 @@ import java.util.List;
  * stop string is held back until it is known not to be one, so a stop string never reaches
  * the client, even in part.
  */
-final class StopStrings {
+final class StopStringFilter {
     private final List<String> stops;
     private final StringBuilder text = new StringBuilder();
     private int emitted;
     private boolean stopped;
 
-    StopStrings(List<String> stops) {
+    StopStringFilter(List<String> stops) {
         this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
     }
 

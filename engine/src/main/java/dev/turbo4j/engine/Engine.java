@@ -1,0 +1,306 @@
+package dev.turbo4j.engine;
+
+import dev.turbo4j.core.kvcache.KvCache;
+import dev.turbo4j.core.kvcache.KvCacheSpec;
+import dev.turbo4j.core.kvcache.PagedKvCache;
+import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.core.tokenizer.Tokenizer;
+import dev.turbo4j.core.transformer.Transformer;
+import dev.turbo4j.engine.kvcache.BlockManager;
+import dev.turbo4j.engine.kvcache.BlockState;
+import dev.turbo4j.engine.scheduler.Request;
+import dev.turbo4j.engine.scheduler.Scheduler;
+import dev.turbo4j.engine.scheduler.StepStats;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * The inference engine: one thread owns every piece of mutable state (sessions, block
+ * tables, the queue's consumer side) and runs continuous-batching steps; callers on any
+ * thread talk to it through a command queue and read their {@link GenerationStream}s.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.start(model, EngineConfig.defaults())) {
+ *     GenerationStream s = engine.submit(1, ids, GenerationConfig.greedy(), SubmitFlags.STATELESS);
+ *     for (EngineOutput out : s) System.out.print(out.text());
+ * }
+ * }</pre>
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    private final LocalModel model;
+    private final Tokenizer tokenizer;
+    private final KvCache cache;
+    private final Scheduler scheduler;
+    private final Set<Integer> eosIds;
+    private final int sessionLen;
+    private final ConcurrentLinkedQueue<Consumer<Scheduler>> commands = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final AtomicLong anonymousSessions = new AtomicLong(Long.MIN_VALUE);
+    private volatile boolean closed;
+    private volatile EngineStats snapshot;
+
+    private Engine(LocalModel model, EngineConfig config) {
+        this.model = model;
+        this.tokenizer = model.tokenizer();
+        ModelConfig c = model.model().config();
+        int requestedLen = config.sessionLen() > 0 ? config.sessionLen()
+                : Math.min(c.maxPositionEmbeddings(), EngineConfig.DEFAULT_SESSION_LEN_CAP);
+        KvCacheSpec shape = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), config.cacheBlockSeqLen(), 1,
+                config.kvFormat());
+        int blocks = KvPoolSizing.blocks(config, shape, requestedLen, model.model().mappedBytes());
+        this.cache = PagedKvCache.create(shape.withNumBlocks(blocks));
+        Transformer transformer = model.transformer();
+        this.scheduler = new Scheduler(transformer, cache, config.maxBatchSize(), config.maxPrefillTokenNum(), requestedLen,
+                config.enablePrefixCaching());
+        this.sessionLen = scheduler.sessionLen();
+        this.eosIds = new HashSet<>(model.eosIds());
+        LOG.info(String.format("KV cache: %d blocks of %d tokens = %d tokens, %.1f MiB (%s), session_len %d",
+                blocks, config.cacheBlockSeqLen(), (long) blocks * config.cacheBlockSeqLen(),
+                cache.byteSize() / (double) (1 << 20), config.kvFormat(), sessionLen));
+        this.snapshot = takeSnapshot();
+        this.thread = Thread.ofPlatform().name("turbo4j-engine").daemon().unstarted(this::loop);
+    }
+
+    /** Starts an engine over an opened model. Closing the engine does not close the model. */
+    public static Engine start(LocalModel model, EngineConfig config) {
+        Engine e = new Engine(model, config);
+        e.thread.start();
+        return e;
+    }
+
+    public LocalModel model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The longest context of a session (session_len, or less when the KV pool is smaller). */
+    public int sessionLen() {
+        return sessionLen;
+    }
+
+    /**
+     * Submits token ids for a session. With {@link SubmitFlags#CONTINUE} the ids are appended
+     * to the session's history and only they are prefilled. The stream ends with a finish
+     * reason, or throws {@link RequestRejectedException} if the request cannot run.
+     */
+    public GenerationStream submit(long sessionId, int[] inputIds, GenerationConfig config, SubmitFlags flags) {
+        Request[] holder = new Request[1];
+        GenerationStream stream = new GenerationStream(() -> {
+            if (holder[0] != null) {
+                holder[0].cancel();
+                wake();
+            }
+        });
+        Request request = new Request(sessionId, inputIds, config, flags, tokenizer, eosIds, outputOf(stream));
+        holder[0] = request;
+        if (closed) {
+            stream.fail(new RequestRejectedException("the engine is shut down"));
+            return stream;
+        }
+        for (int id : inputIds) {
+            if (id < 0 || id >= model.model().config().vocabSize()) {
+                stream.fail(new RequestRejectedException("token id " + id + " is outside the vocabulary [0, "
+                        + model.model().config().vocabSize() + ")"));
+                return stream;
+            }
+        }
+        send(s -> s.submit(request));
+        return stream;
+    }
+
+    /** A one-off request on a fresh anonymous session. */
+    public GenerationStream generate(int[] inputIds, GenerationConfig config) {
+        return submit(anonymousSessions.getAndIncrement(), inputIds, config, SubmitFlags.STATELESS);
+    }
+
+    /** Stops the session's running request (finish reason ABORT); its history is kept. */
+    public void cancel(long sessionId) {
+        send(s -> s.cancel(sessionId));
+    }
+
+    /** Ends a session: aborts its request, frees its KV blocks and forgets its history. */
+    public void endSession(long sessionId) {
+        send(s -> s.endSession(sessionId));
+    }
+
+    /**
+     * Perplexity of a token sequence scored as one window (position i predicts id i + 1), run
+     * on the engine thread between steps so the forward pass is never used concurrently.
+     */
+    public double perplexity(int[] ids) throws InterruptedException {
+        if (ids.length < 2) {
+            throw new IllegalArgumentException("perplexity needs at least 2 tokens, got " + ids.length);
+        }
+        if (ids.length > sessionLen) {
+            throw new IllegalArgumentException(ids.length + " tokens exceed the session length " + sessionLen);
+        }
+        java.util.concurrent.CompletableFuture<Double> done = new java.util.concurrent.CompletableFuture<>();
+        send(s -> {
+            try {
+                done.complete(dev.turbo4j.core.transformer.Perplexity.compute(model.transformer(), ids, ids.length, -1,
+                        cache.spec().format()).ppl());
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            return done.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    /** The latest snapshot (refreshed after every step). */
+    public EngineStats stats() {
+        return snapshot;
+    }
+
+    /**
+     * Checks the block accounting on the engine thread (after every command sent before) and
+     * refreshes {@link #stats()}; throws IllegalStateException on an inconsistency. For tests.
+     */
+    public void checkInvariants() throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        send(s -> {
+            try {
+                s.checkInvariants();
+                snapshot = takeSnapshot();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        try {
+            done.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    private void send(Consumer<Scheduler> command) {
+        commands.add(command);
+        wake();
+    }
+
+    private void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    private void loop() {
+        while (!closed) {
+            Consumer<Scheduler> command;
+            boolean didSomething = false;
+            while ((command = commands.poll()) != null) {
+                runSafely(command);
+                didSomething = true;
+            }
+            if (scheduler.hasWork()) {
+                runSafely(Scheduler::step);
+                didSomething = true;
+            }
+            if (didSomething) {
+                snapshot = takeSnapshot();
+            } else {
+                LockSupport.park(this);
+            }
+        }
+        Consumer<Scheduler> command;
+        while ((command = commands.poll()) != null) {
+            runSafely(command);
+        }
+        runSafely(Scheduler::abortAll);
+    }
+
+    /** A bug in one step must not kill the engine: the running requests fail, the rest go on. */
+    private void runSafely(Consumer<Scheduler> work) {
+        try {
+            work.accept(scheduler);
+        } catch (RuntimeException | Error e) {
+            LOG.log(java.util.logging.Level.SEVERE, "engine step failed; aborting the running requests", e);
+            try {
+                scheduler.abortAll();
+            } catch (RuntimeException ignored) {
+                // state may be inconsistent; keep serving new requests
+            }
+        }
+    }
+
+    private EngineStats takeSnapshot() {
+        BlockManager b = scheduler.blocks();
+        StringBuilder states = new StringBuilder(b.numBlocks());
+        for (BlockState st : b.states()) {
+            states.append(switch (st) {
+                case FREE -> 'F';
+                case ACTIVE -> 'A';
+                case CACHED -> 'C';
+            });
+        }
+        StepStats st = scheduler.stats();
+        return new EngineStats(scheduler.runningCount(), scheduler.waitingCount(), scheduler.sessionCount(), b.numBlocks(),
+                b.freeCount(), b.activeCount(), b.cachedCount(), cache.spec().blockSize(), st.steps(), st.generatedTokens(),
+                st.tokensComputed(), st.preemptions(), st.prefixHitTokens(), st.overheadFraction(), states.toString());
+    }
+
+    private static Request.Output outputOf(GenerationStream stream) {
+        return new Request.Output() {
+            @Override
+            public void started(int promptTokens, int historyTokens) {
+                stream.started(promptTokens, historyTokens);
+            }
+
+            @Override
+            public void prefilled(int tokens) {
+            }
+
+            @Override
+            public void token(int id, String text) {
+                stream.append(id, text);
+            }
+
+            @Override
+            public void text(String text) {
+                stream.appendText(text);
+            }
+
+            @Override
+            public void finished(FinishReason reason) {
+                stream.finish(reason);
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                stream.fail(e);
+            }
+        };
+    }
+
+    /** Stops the engine: running requests end with ABORT, the KV pool is freed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        wake();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cache.close();
+    }
+
+}

@@ -1,0 +1,226 @@
+package dev.turbo4j.engine;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The consumer's side of a request: outputs arrive from the engine thread and are read
+ * from any thread (virtual threads welcome). The engine never waits for a reader: what a
+ * slow reader has not taken yet is merged into one pending output, so a stalled client
+ * costs memory for its own tokens only and never holds up the batch.
+ */
+public final class GenerationStream implements Iterable<EngineOutput> {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Runnable canceller;
+    private int[] pendingIds = new int[16];
+    private int pendingCount;
+    private final StringBuilder pendingText = new StringBuilder();
+    private final StringBuilder allText = new StringBuilder();
+    private int[] allIds = new int[16];
+    private int allCount;
+    private FinishReason finishReason;
+    private boolean finalTaken;
+    private RuntimeException failure;
+    private int promptTokens;
+    private int historyTokens;
+    private long startNanos = System.nanoTime();
+    private long firstTokenNanos;
+    private long endNanos;
+
+    GenerationStream(Runnable canceller) {
+        this.canceller = canceller;
+    }
+
+    // ---- engine side ----
+
+    void started(int promptTokens, int historyTokens) {
+        lock.lock();
+        try {
+            this.promptTokens = promptTokens;
+            this.historyTokens = historyTokens;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void addPromptTokens(int n) {
+        lock.lock();
+        try {
+            promptTokens += n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void append(int tokenId, String text) {
+        lock.lock();
+        try {
+            if (allCount == 0) {
+                firstTokenNanos = System.nanoTime() - startNanos;
+            }
+            if (pendingCount == pendingIds.length) {
+                pendingIds = Arrays.copyOf(pendingIds, pendingCount * 2);
+            }
+            pendingIds[pendingCount++] = tokenId;
+            if (allCount == allIds.length) {
+                allIds = Arrays.copyOf(allIds, allCount * 2);
+            }
+            allIds[allCount++] = tokenId;
+            pendingText.append(text);
+            allText.append(text);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void appendText(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            pendingText.append(text);
+            allText.append(text);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void finish(FinishReason reason) {
+        lock.lock();
+        try {
+            if (finishReason == null && failure == null) {
+                finishReason = reason;
+                endNanos = System.nanoTime() - startNanos;
+                if (allCount == 0) {
+                    firstTokenNanos = endNanos;
+                }
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void fail(RuntimeException e) {
+        lock.lock();
+        try {
+            if (finishReason == null && failure == null) {
+                failure = e;
+                endNanos = System.nanoTime() - startNanos;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- consumer side ----
+
+    /**
+     * Blocks until there is something new; returns null once the final output has been
+     * taken. Throws {@link RequestRejectedException} if the engine refused the request.
+     */
+    public EngineOutput next() throws InterruptedException {
+        return next(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+    }
+
+    /** Like {@link #next()}, but returns null also when nothing came within the timeout (check {@link #isDone()}). */
+    public EngineOutput next(long timeout, TimeUnit unit) throws InterruptedException {
+        long remaining = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (pendingCount == 0 && pendingText.isEmpty() && finishReason == null && failure == null) {
+                if (remaining <= 0) {
+                    return null;
+                }
+                remaining = changed.awaitNanos(remaining);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (finishReason != null && finalTaken) {
+                return null;
+            }
+            EngineOutput out = new EngineOutput(Arrays.copyOf(pendingIds, pendingCount), pendingText.toString(),
+                    finishReason, promptTokens, allCount, historyTokens);
+            pendingCount = 0;
+            pendingText.setLength(0);
+            if (finishReason != null) {
+                finalTaken = true;
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Blocks until the request ends and returns its whole result. */
+    public GenerationResult result() throws InterruptedException {
+        lock.lock();
+        try {
+            while (finishReason == null && failure == null) {
+                changed.await();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return new GenerationResult(allText.toString(), Arrays.copyOf(allIds, allCount), promptTokens, historyTokens,
+                    finishReason, firstTokenNanos, endNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isDone() {
+        lock.lock();
+        try {
+            return finishReason != null || failure != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops generation at the next step; the request ends with finish reason ABORT. */
+    public void cancel() {
+        canceller.run();
+    }
+
+    /** Iterates outputs until the final one (InterruptedException becomes an unchecked one). */
+    @Override
+    public Iterator<EngineOutput> iterator() {
+        return new Iterator<>() {
+            private EngineOutput next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    try {
+                        next = GenerationStream.this.next();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for the engine", e);
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public EngineOutput next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                EngineOutput out = next;
+                next = null;
+                return out;
+            }
+        };
+    }
+}

@@ -1,0 +1,265 @@
+package dev.turbo4j.engine;
+
+import dev.turbo4j.core.sampling.GenerationConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Continuous batching, sessions, prefix caching and the KV pool, on the demo model. */
+class EngineTest {
+    static final Path KJV = Path.of("../models/kjv-llama-tiny");
+    static final String[] PROMPTS = {
+            "In the beginning God created", "And it came to pass", "Blessed is the man", "The LORD is my shepherd",
+            "And Jesus said unto them,", "Now the serpent was", "For God so loved", "Let there be light"};
+    static LocalModel model;
+
+    @BeforeAll
+    static void open() {
+        model = LocalModel.open(KJV, 2);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static GenerationConfig greedy(int n) {
+        return GenerationConfig.greedy().withMaxNewTokens(n).withIgnoreEos(true);
+    }
+
+    static int[] ids(String text) {
+        return model.tokenizer().encode(text, true);
+    }
+
+    /** Each prompt alone, one after another, on a fresh engine. */
+    static List<int[]> oneAtATime(EngineConfig config, int n) throws InterruptedException {
+        List<int[]> out = new ArrayList<>();
+        try (Engine e = Engine.start(model, config)) {
+            for (String p : PROMPTS) {
+                out.add(e.generate(ids(p), greedy(n)).result().tokenIds());
+            }
+        }
+        return out;
+    }
+
+    static List<int[]> allAtOnce(Engine e, int n) throws InterruptedException {
+        List<GenerationStream> streams = new ArrayList<>();
+        for (String p : PROMPTS) {
+            streams.add(e.generate(ids(p), greedy(n)));
+        }
+        List<int[]> out = new ArrayList<>();
+        for (GenerationStream s : streams) {
+            out.add(s.result().tokenIds());
+        }
+        return out;
+    }
+
+    @Test
+    void concurrentRequestsGiveTheSameGreedyTokensAsOneAtATime() throws InterruptedException {
+        EngineConfig base = EngineConfig.defaults().withCacheMaxEntryCount(64);
+        List<int[]> expected = oneAtATime(base, 24);
+        for (EngineConfig c : List.of(base, base.withMaxPrefillTokenNum(3), base.withEnablePrefixCaching(true),
+                base.withMaxBatchSize(3))) {
+            try (Engine e = Engine.start(model, c)) {
+                List<int[]> got = allAtOnce(e, 24);
+                for (int i = 0; i < PROMPTS.length; i++) {
+                    assertThat(got.get(i)).as("%s with %s", PROMPTS[i], c).containsExactly(expected.get(i));
+                }
+                e.checkInvariants();
+            }
+        }
+    }
+
+    @Test
+    void aPoolThatHoldsOneSequenceStillCompletesEveryRequestCorrectly() throws InterruptedException {
+        List<int[]> expected = oneAtATime(EngineConfig.defaults().withCacheMaxEntryCount(64), 40);
+        // 16-token blocks, 4 blocks = 64 tokens: one prompt (≤ 8 tokens) + 40 new tokens needs 3
+        EngineConfig tiny = EngineConfig.defaults().withCacheBlockSeqLen(16).withCacheMaxEntryCount(4).withSessionLen(64);
+        try (Engine e = Engine.start(model, tiny)) {
+            List<int[]> got = allAtOnce(e, 40);
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertThat(got.get(i)).as(PROMPTS[i]).containsExactly(expected.get(i));
+            }
+            awaitIdle(e);
+            assertThat(e.stats().preemptions()).as("the pool forced preemptions").isPositive();
+            e.checkInvariants();
+            assertThat(e.stats().activeBlocks()).isZero();
+        }
+    }
+
+    @Test
+    void aSessionTurnPrefillsOnlyItsNewTokensAndMatchesTheWholeConversationAtOnce() throws InterruptedException {
+        int[] first = ids("And God said, Let there be light:");
+        int[] second = model.tokenizer().encode(" and there was", false);
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            GenerationResult r1 = e.submit(7, first, greedy(8), SubmitFlags.NEW_SESSION).result();
+            awaitIdle(e);
+            long computedBefore = e.stats().tokensComputed();
+            GenerationResult r2 = e.submit(7, second, greedy(8), SubmitFlags.CONTINUE).result();
+            awaitIdle(e);
+            assertThat(r2.historyTokens()).isEqualTo(first.length + 8);
+            assertThat(r2.promptTokens()).isEqualTo(second.length);
+            // computed: the last answer token and the new tokens, then 7 decode steps — not the history
+            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(1 + second.length + 7);
+            // The same conversation in one stateless request gives the same answer
+            int[] whole = concat(first, r1.tokenIds(), second);
+            GenerationResult once = e.generate(whole, greedy(8)).result();
+            assertThat(r2.tokenIds()).containsExactly(once.tokenIds());
+            e.endSession(7);
+            e.checkInvariants();
+            awaitIdle(e);
+            assertThat(e.stats().freeBlocks()).isEqualTo(e.stats().totalBlocks());
+        }
+    }
+
+    @Test
+    void anEvictedSessionIsRecomputedTransparently() throws InterruptedException {
+        int[] first = ids("And God said, Let there be light:");
+        int[] second = model.tokenizer().encode(" and there was", false);
+        int[] expected;
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            e.submit(1, first, greedy(8), SubmitFlags.NEW_SESSION).result();
+            expected = e.submit(1, second, greedy(8), SubmitFlags.CONTINUE).result().tokenIds();
+        }
+        EngineConfig small = EngineConfig.defaults().withCacheBlockSeqLen(16).withCacheMaxEntryCount(4).withSessionLen(64);
+        try (Engine e = Engine.start(model, small)) {
+            e.submit(1, first, greedy(8), SubmitFlags.NEW_SESSION).result();
+            awaitIdle(e);
+            assertThat(e.stats().cachedBlocks()).as("the idle session keeps its blocks").isPositive();
+            // Another session fills the pool: session 1's blocks get evicted
+            e.generate(ids("Blessed is the man"), greedy(50)).result();
+            GenerationResult again = e.submit(1, second, greedy(8), SubmitFlags.CONTINUE).result();
+            assertThat(again.tokenIds()).containsExactly(expected);
+            e.endSession(1);
+            e.checkInvariants();
+        }
+    }
+
+    @Test
+    void prefixCachingComputesASharedPromptOnce() throws InterruptedException {
+        String shared = "And the LORD spake unto Moses, saying, Speak unto the children of Israel, and say unto them,";
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheBlockSeqLen(8).withCacheMaxEntryCount(64)
+                .withEnablePrefixCaching(true))) {
+            int[] a = ids(shared + " When a man");
+            int[] b = ids(shared + " Ye shall");
+            e.generate(a, greedy(4)).result();
+            awaitIdle(e);
+            long before = e.stats().tokensComputed();
+            e.generate(b, greedy(4)).result();
+            awaitIdle(e);
+            long computed = e.stats().tokensComputed() - before;
+            assertThat(e.stats().prefixHitTokens()).isGreaterThanOrEqualTo(16);
+            assertThat(computed).isLessThan(b.length);
+            e.checkInvariants();
+        }
+    }
+
+    @Test
+    void cancelEndsWithAbortAndFreesTheBlocks() throws InterruptedException {
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            GenerationStream s = e.generate(ids("And it came to pass"), greedy(100_000).withMaxNewTokens(900));
+            assertThat(s.next(30, TimeUnit.SECONDS)).isNotNull();
+            s.cancel();
+            GenerationResult r = s.result();
+            assertThat(r.finishReason()).isEqualTo(FinishReason.ABORT);
+            assertThat(r.completionTokens()).isLessThan(900);
+            awaitIdle(e);
+            e.checkInvariants();
+            assertThat(e.stats().freeBlocks()).isEqualTo(e.stats().totalBlocks());
+        }
+    }
+
+    @Test
+    void badRequestsAreRefusedClearlyAndTheEngineKeepsServing() throws InterruptedException {
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64).withSessionLen(64))) {
+            int[] tooLong = new int[100];
+            java.util.Arrays.fill(tooLong, 261);
+            assertThatThrownBy(() -> e.generate(tooLong, greedy(4)).result()).isInstanceOf(RequestRejectedException.class)
+                    .hasMessageContaining("100 new").hasMessageContaining("session length is 64");
+            assertThatThrownBy(() -> e.generate(new int[] {5000}, greedy(4)).result())
+                    .hasMessageContaining("outside the vocabulary");
+            GenerationStream running = e.submit(3, ids("And it came to pass"), greedy(500), SubmitFlags.NEW_SESSION);
+            assertThatThrownBy(() -> e.submit(3, ids("Again"), greedy(4), SubmitFlags.CONTINUE).result())
+                    .hasMessageContaining("session 3 already has a request running");
+            running.cancel();
+            assertThat(running.result().finishReason()).isEqualTo(FinishReason.ABORT);
+            assertThat(e.generate(ids("Let there be light"), greedy(3)).result().completionTokens()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void randomizedWorkloadKeepsTheBlockAccountingExact() throws InterruptedException {
+        java.util.Random rnd = new java.util.Random(42);
+        EngineConfig c = EngineConfig.defaults().withCacheBlockSeqLen(8).withCacheMaxEntryCount(24).withSessionLen(96)
+                .withMaxBatchSize(4).withMaxPrefillTokenNum(16).withEnablePrefixCaching(true);
+        try (Engine e = Engine.start(model, c)) {
+            List<GenerationStream> live = new ArrayList<>();
+            boolean[] started = new boolean[6];
+            for (int round = 0; round < 60; round++) {
+                int session = rnd.nextInt(6);
+                switch (rnd.nextInt(5)) {
+                    case 0, 1 -> {
+                        SubmitFlags flags = !started[session] || rnd.nextInt(4) == 0 ? SubmitFlags.NEW_SESSION : SubmitFlags.CONTINUE;
+                        started[session] = true;
+                        live.add(e.submit(session, ids(PROMPTS[rnd.nextInt(PROMPTS.length)]), greedy(1 + rnd.nextInt(20)), flags));
+                    }
+                    case 2 -> live.add(e.generate(ids(PROMPTS[rnd.nextInt(PROMPTS.length)]), greedy(1 + rnd.nextInt(30))));
+                    case 3 -> e.cancel(session);
+                    default -> {
+                        e.endSession(session);
+                        started[session] = false;
+                    }
+                }
+                if (round % 5 == 0) {
+                    e.checkInvariants();
+                }
+            }
+            for (GenerationStream s : live) {
+                try {
+                    s.result();
+                } catch (RequestRejectedException expectedSometimes) {
+                    // a busy session refuses a second request; that is part of the workload
+                }
+            }
+            for (int session = 0; session < 6; session++) {
+                e.endSession(session);
+            }
+            awaitIdle(e);
+            e.checkInvariants();
+            EngineStats st = e.stats();
+            assertThat(st.activeBlocks()).isZero();
+            assertThat(st.sessions()).isZero();
+            // with prefix caching, only listed prefix blocks may stay cached
+            assertThat(st.freeBlocks() + st.cachedBlocks()).isEqualTo(st.totalBlocks());
+        }
+    }
+
+    static void awaitIdle(Engine e) throws InterruptedException {
+        for (int i = 0; i < 500 && (e.stats().running() > 0 || e.stats().waiting() > 0); i++) {
+            Thread.sleep(10);
+        }
+        e.checkInvariants(); // a round trip through the engine thread: earlier commands are done
+    }
+
+    static int[] concat(int[]... parts) {
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] out = new int[n];
+        int o = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
+}
