@@ -178,6 +178,26 @@ class CommandLineTest {
         assertThat(unknown.err()).contains("unknown model shape 'gpt-5'").contains("llama-3.2-1b");
     }
 
+    @Test
+    void benchThroughputAndGenerationReportTheirFigures() throws IOException {
+        Result r = run("bench", "throughput", MODEL, "--concurrency", "3", "--num-prompts", "5", "--input-len", "12",
+                "--output-len", "6", "--shared-prefix-len", "64", "--enable-prefix-caching", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode t = json.readTree(r.out());
+        assertThat(t.get("num_prompts").asInt()).isEqualTo(5);
+        // 5 requests × 6 tokens in the elapsed time
+        assertThat(t.get("output_throughput").asDouble() * t.get("elapsed_s").asDouble()).isCloseTo(30.0, within(1e-6));
+        assertThat(t.get("ttft_ms").get("p99").asDouble()).isGreaterThanOrEqualTo(t.get("ttft_ms").get("median").asDouble());
+        assertThat(t.get("prefix_hit_tokens").asInt()).as("the shared 64-token prefix is reused").isPositive();
+        Result g = run("bench", "generation", MODEL, "--prompt-tokens", "16", "--new-tokens", "8", "--warmup", "0", "--json");
+        assertThat(g.exit()).as(g.err()).isZero();
+        JsonNode gen = json.readTree(g.out());
+        for (String key : new String[] {"prefill_tok_s", "first_token_latency_ms", "decode_tok_s", "read_bandwidth_gb_s",
+                "decode_bandwidth_ratio", "peak_gflops", "prefill_peak_ratio"}) {
+            assertThat(gen.get(key).asDouble()).as(key).isPositive();
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -251,7 +251,8 @@ public final class Engine implements AutoCloseable {
         StepStats st = scheduler.stats();
         return new EngineStats(scheduler.runningCount(), scheduler.waitingCount(), scheduler.sessionCount(), b.numBlocks(),
                 b.freeCount(), b.activeCount(), b.cachedCount(), cache.spec().blockSize(), st.steps(), st.generatedTokens(),
-                st.tokensComputed(), st.preemptions(), st.prefixHitTokens(), st.overheadFraction(), states.toString());
+                st.tokensComputed(), st.preemptions(), st.prefixHitTokens(), st.forwardNanos(), st.stepNanos(),
+                st.overheadFraction(), states.toString());
     }
 
     private static Request.Output outputOf(GenerationStream stream) {
