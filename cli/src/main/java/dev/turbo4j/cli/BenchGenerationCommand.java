@@ -72,7 +72,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
             }
             Transformer tf = new Transformer(c, m.weights(), pool);
             int total = promptTokens + newTokens;
-            KvCacheSpec kvSpec = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (total + 63) / 64, engine.kvFormat());
+            KvCacheSpec kvSpec = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (total + 63) / 64, engine.effectiveKvFormat());
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, c.vocabSize()).toArray();
             Run run = null;
             try (KvCache cache = PagedKvCache.create(kvSpec)) {

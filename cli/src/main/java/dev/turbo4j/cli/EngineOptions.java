@@ -22,11 +22,15 @@ final class EngineOptions {
     dev.turbo4j.engine.EngineConfig config() {
         try {
             return dev.turbo4j.engine.EngineConfig.defaults().withSessionLen(sessionLen == null ? 0 : sessionLen)
-                    .withMaxPrefillTokenNum(maxPrefillTokenNum).withThreads(threads()).withKvFormat(kvFormat());
+                    .withMaxPrefillTokenNum(maxPrefillTokenNum).withThreads(threads()).withKvFormat(kvFormat())
+                    .withQuantPolicy(quantPolicy);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage().replace('_', '-'));
         }
     }
+
+    @Option(names = "--quant-policy", defaultValue = "0", description = "KV cache quantization: 0 (none), 8 (int8) or 4 (int4) (default: ${DEFAULT-VALUE}).")
+    int quantPolicy;
 
     int threads() {
         int t = threads != null ? threads : WorkerPool.defaultThreads();
@@ -34,6 +38,15 @@ final class EngineOptions {
             throw new UserException("--threads must be >= 1, got " + t);
         }
         return t;
+    }
+
+    /** The KV element format: --kv-dtype, unless --quant-policy asks for int8/int4. */
+    KvFormat effectiveKvFormat() {
+        try {
+            return KvFormat.forQuantPolicy(quantPolicy, kvFormat());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage().replace("quant_policy", "--quant-policy"));
+        }
     }
 
     KvFormat kvFormat() {

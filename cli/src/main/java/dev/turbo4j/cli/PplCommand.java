@@ -98,7 +98,7 @@ final class PplCommand implements Callable<Integer> {
                         + m.config().maxPositionEmbeddings() + " positions)");
             }
             Perplexity.Result r = Perplexity.compute(new Transformer(m.config(), m.weights(), pool), ids, ctx, bos,
-                    engine.kvFormat());
+                    engine.effectiveKvFormat());
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 var node = new ObjectMapper().createObjectNode();

@@ -56,7 +56,7 @@ public final class Engine implements AutoCloseable {
         int requestedLen = config.sessionLen() > 0 ? config.sessionLen()
                 : Math.min(c.maxPositionEmbeddings(), EngineConfig.DEFAULT_SESSION_LEN_CAP);
         KvCacheSpec shape = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), config.cacheBlockSeqLen(), 1,
-                config.kvFormat());
+                config.effectiveKvFormat());
         int blocks = KvPoolSizing.blocks(config, shape, requestedLen, model.model().mappedBytes());
         this.cache = PagedKvCache.create(shape.withNumBlocks(blocks));
         Transformer transformer = model.transformer();
@@ -66,7 +66,7 @@ public final class Engine implements AutoCloseable {
         this.eosIds = new HashSet<>(model.eosIds());
         LOG.info(String.format("KV cache: %d blocks of %d tokens = %d tokens, %.1f MiB (%s), session_len %d",
                 blocks, config.cacheBlockSeqLen(), (long) blocks * config.cacheBlockSeqLen(),
-                cache.byteSize() / (double) (1 << 20), config.kvFormat(), sessionLen));
+                cache.byteSize() / (double) (1 << 20), config.effectiveKvFormat(), sessionLen));
         this.snapshot = takeSnapshot();
         this.thread = Thread.ofPlatform().name("turbo4j-engine").daemon().unstarted(this::loop);
     }

@@ -33,7 +33,8 @@ public record EngineConfig(int sessionLen, int maxBatchSize, double cacheMaxEntr
         check(cacheMaxGb >= 0, "cache_max_gb must be >= 0, got " + cacheMaxGb);
         check(cacheBlockSeqLen >= 1, "cache_block_seq_len must be >= 1, got " + cacheBlockSeqLen);
         check(maxPrefillTokenNum >= 1, "max_prefill_token_num must be >= 1, got " + maxPrefillTokenNum);
-        check(quantPolicy == 0, "quant_policy " + quantPolicy + " (quantized KV cache) is not available yet; use 0");
+        check(quantPolicy == 0 || quantPolicy == 8 || quantPolicy == 4,
+                "quant_policy must be 0 (none), 8 (int8 KV) or 4 (int4 KV), got " + quantPolicy);
         check(tp == 1, "tp " + tp + ": tensor parallelism is not available on the CPU engine; use 1");
         check(threads >= 0, "threads must be >= 0, got " + threads);
     }
@@ -42,6 +43,11 @@ public record EngineConfig(int sessionLen, int maxBatchSize, double cacheMaxEntr
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** The KV block format: {@link #kvFormat()} unless quant_policy asks for int8/int4. */
+    public KvFormat effectiveKvFormat() {
+        return KvFormat.forQuantPolicy(quantPolicy, kvFormat);
     }
 
     /** LMDeploy's defaults, sized for a CPU: batch 16, 80 % of free memory, 64-token blocks. */

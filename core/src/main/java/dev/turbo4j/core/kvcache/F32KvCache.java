@@ -1,31 +1,46 @@
 package dev.turbo4j.core.kvcache;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /** KV blocks of plain floats: exact, 4 bytes per element. */
 public final class F32KvCache extends PagedKvCache {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     F32KvCache(KvCacheSpec spec) {
         super(spec);
     }
 
     @Override
-    protected void store(long index, float[] src, int off, int n) {
-        for (int i = 0; i < n; i++) {
-            pool.setAtIndex(FLOAT, index + i, src[off + i]);
+    protected void store(long section, int slot, float[] src, int off) {
+        MemorySegmentCopy.floats(src, off, pool, row(section, slot), headDim);
+    }
+
+    @Override
+    public void readRow(int block, int layer, int kind, int kvHead, int slot, float[] dst, int off) {
+        long r = row(section(block, layer, kind, kvHead), slot);
+        for (int d = 0; d < headDim; d++) {
+            dst[off + d] = pool.get(FLOAT, r + 4L * d);
         }
     }
 
     @Override
     public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float scale, float[] scores) {
-        int hd = spec.headDim();
-        long base = index(block, layer, 0, kvHead, 0);
+        long base = section(block, layer, KEY, kvHead);
+        int vec = F.loopBound(headDim);
         for (int s = 0; s < count; s++) {
-            long row = base + (long) s * hd;
-            float dot = 0f;
-            for (int d = 0; d < hd; d++) {
-                dot += q[qOff + d] * pool.getAtIndex(FLOAT, row + d);
+            long r = row(base, s);
+            FloatVector acc = FloatVector.zero(F);
+            int d = 0;
+            for (; d < vec; d += F.length()) {
+                acc = FloatVector.fromMemorySegment(F, pool, r + 4L * d, LE).fma(FloatVector.fromArray(F, q, qOff + d), acc);
+            }
+            float dot = sum(acc);
+            for (; d < headDim; d++) {
+                dot += q[qOff + d] * pool.get(FLOAT, r + 4L * d);
             }
             scores[s] = dot * scale;
         }
@@ -33,13 +48,19 @@ public final class F32KvCache extends PagedKvCache {
 
     @Override
     public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
-        int hd = spec.headDim();
-        long base = index(block, layer, 1, kvHead, 0);
+        long base = section(block, layer, VALUE, kvHead);
+        int vec = F.loopBound(headDim);
         for (int s = 0; s < count; s++) {
-            long row = base + (long) s * hd;
+            long r = row(base, s);
             float w = weights[s];
-            for (int d = 0; d < hd; d++) {
-                acc[accOff + d] += w * pool.getAtIndex(FLOAT, row + d);
+            FloatVector wv = FloatVector.broadcast(F, w);
+            int d = 0;
+            for (; d < vec; d += F.length()) {
+                FloatVector.fromMemorySegment(F, pool, r + 4L * d, LE)
+                        .fma(wv, FloatVector.fromArray(F, acc, accOff + d)).intoArray(acc, accOff + d);
+            }
+            for (; d < headDim; d++) {
+                acc[accOff + d] += w * pool.get(FLOAT, r + 4L * d);
             }
         }
     }

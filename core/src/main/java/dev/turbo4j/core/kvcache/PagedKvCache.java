@@ -1,30 +1,40 @@
 package dev.turbo4j.core.kvcache;
 
+import dev.turbo4j.core.kernel.SimdSpecies;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The block pool in one off-heap segment (no heap pressure, no 2 GB limit). Subclasses
- * supply the element format's loops; this class owns the layout
- * [block][layer][K,V][kv head][slot][head_dim].
+ * The block pool in one off-heap segment (no heap pressure, no 2 GB limit). This class owns
+ * the layout — block, then [layer][K,V][kv head] sections, each holding the rows of the
+ * block's slots followed by their quantization parameters — and subclasses the element
+ * format's loops. Each format also has a scalar {@link #readRow} that tests use as the
+ * reference for its vector loops.
  */
-public abstract sealed class PagedKvCache implements KvCache permits F32KvCache, Bf16KvCache {
+public abstract sealed class PagedKvCache implements KvCache permits F32KvCache, Bf16KvCache, Int8KvCache, Int4KvCache {
+    protected static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
+    protected static final int KEY = 0;
+    protected static final int VALUE = 1;
+
     protected final KvCacheSpec spec;
     protected final MemorySegment pool;
+    protected final int headDim;
+    protected final int rowBytes;
     private final Arena arena;
     private final long blockStride;
-    private final long layerStride;
-    private final long kindStride;
-    private final long headStride;
+    private final long sectionBytes;
 
     protected PagedKvCache(KvCacheSpec spec) {
         this.spec = spec;
+        this.headDim = spec.headDim();
+        this.rowBytes = spec.format().rowBytes(headDim);
+        this.sectionBytes = spec.sectionBytes();
+        this.blockStride = spec.bytesPerBlock();
         this.arena = Arena.ofShared();
-        this.pool = arena.allocate(spec.bytesPerBlock() * spec.numBlocks(), 64);
-        this.headStride = (long) spec.blockSize() * spec.headDim();
-        this.kindStride = headStride * spec.numKvHeads();
-        this.layerStride = kindStride * 2;
-        this.blockStride = layerStride * spec.numLayers();
+        this.pool = arena.allocate(blockStride * spec.numBlocks(), 64);
     }
 
     /** A cache of the spec's format. */
@@ -32,13 +42,24 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
         return switch (spec.format()) {
             case F32 -> new F32KvCache(spec);
             case BF16 -> new Bf16KvCache(spec);
+            case INT8 -> new Int8KvCache(spec);
+            case INT4 -> new Int4KvCache(spec);
         };
     }
 
-    /** Element index of (block, layer, K=0/V=1, kv head, slot, 0). */
-    protected final long index(int block, int layer, int kind, int kvHead, int slot) {
-        return block * blockStride + layer * layerStride + kind * kindStride + kvHead * headStride
-                + (long) slot * spec.headDim();
+    /** Byte offset of the section of (block, layer, K=0/V=1, kv head). */
+    protected final long section(int block, int layer, int kind, int kvHead) {
+        return block * blockStride + ((long) (layer * 2 + kind) * spec.numKvHeads() + kvHead) * sectionBytes;
+    }
+
+    /** Byte offset of a slot's row within a section. */
+    protected final long row(long section, int slot) {
+        return section + (long) slot * rowBytes;
+    }
+
+    /** Byte offset of a slot's quantization parameters within a section. */
+    protected final long params(long section, int slot) {
+        return section + (long) spec.blockSize() * rowBytes + (long) slot * spec.format().paramBytes();
     }
 
     @Override
@@ -48,12 +69,20 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
 
     @Override
     public void write(int layer, int block, int slot, int kvHead, float[] k, int kOff, float[] v, int vOff) {
-        store(index(block, layer, 0, kvHead, slot), k, kOff, spec.headDim());
-        store(index(block, layer, 1, kvHead, slot), v, vOff, spec.headDim());
+        store(section(block, layer, KEY, kvHead), slot, k, kOff);
+        store(section(block, layer, VALUE, kvHead), slot, v, vOff);
     }
 
-    /** Writes n floats at element index. */
-    protected abstract void store(long index, float[] src, int off, int n);
+    /** Encodes headDim floats into a slot of a section. */
+    protected abstract void store(long section, int slot, float[] src, int off);
+
+    /** Decodes a slot's row of (block, layer, kind, kvHead) into dst: the scalar reference. */
+    public abstract void readRow(int block, int layer, int kind, int kvHead, int slot, float[] dst, int off);
+
+    /** Reduces a vector accumulator and adds the scalar tail of a dot product. */
+    protected static float sum(FloatVector acc) {
+        return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
 
     @Override
     public long byteSize() {

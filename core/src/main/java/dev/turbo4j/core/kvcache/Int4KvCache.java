@@ -1,0 +1,135 @@
+package dev.turbo4j.core.kvcache;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * KV blocks in int4 (quant_policy 4): byte j of a row holds element j in its low nibble and
+ * element j + headDim/2 in its high one, so both halves unpack to contiguous runs; per row an
+ * f16 scale and a zero point (0..15), x = (code − zero) · scale. The zero point is folded out
+ * of the loops as in {@link Int8KvCache}.
+ */
+public final class Int4KvCache extends PagedKvCache {
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B = F.vectorBitSize() >= 256
+            ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+
+    private final int half;
+    private final int[] codes;
+
+    Int4KvCache(KvCacheSpec spec) {
+        super(spec);
+        this.half = spec.headDim() / 2;
+        this.codes = new int[spec.headDim()];
+    }
+
+    @Override
+    protected synchronized void store(long section, int slot, float[] src, int off) {
+        int packed = RowQuantizer.quantize(src, off, headDim, 16, codes);
+        long r = row(section, slot);
+        for (int j = 0; j < half; j++) {
+            pool.set(BYTE, r + j, (byte) (codes[j] | (codes[j + half] << 4)));
+        }
+        long p = params(section, slot);
+        pool.set(SHORT, p, (short) packed);
+        pool.set(BYTE, p + 2, (byte) (packed >>> 16));
+    }
+
+    private float scale(long p) {
+        return Float.float16ToFloat(pool.get(SHORT, p));
+    }
+
+    private int zero(long p) {
+        return pool.get(BYTE, p + 2);
+    }
+
+    @Override
+    public void readRow(int block, int layer, int kind, int kvHead, int slot, float[] dst, int off) {
+        long sec = section(block, layer, kind, kvHead);
+        long r = row(sec, slot);
+        long p = params(sec, slot);
+        for (int j = 0; j < half; j++) {
+            int b = pool.get(BYTE, r + j) & 0xFF;
+            dst[off + j] = ((b & 0x0F) - zero(p)) * scale(p);
+            dst[off + j + half] = ((b >>> 4) - zero(p)) * scale(p);
+        }
+    }
+
+    private int vectorBound() {
+        return B == null ? 0 : F.loopBound(half);
+    }
+
+    private static FloatVector low(ByteVector b) {
+        return (FloatVector) b.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static FloatVector high(ByteVector b) {
+        return (FloatVector) b.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
+        long sec = section(block, layer, KEY, kvHead);
+        float qSum = 0f;
+        for (int d = 0; d < headDim; d++) {
+            qSum += q[qOff + d];
+        }
+        int vec = vectorBound();
+        for (int s = 0; s < count; s++) {
+            long r = row(sec, s);
+            float dot = 0f;
+            int j = 0;
+            if (vec > 0) {
+                FloatVector acc = FloatVector.zero(F);
+                for (; j < vec; j += F.length()) {
+                    ByteVector b = ByteVector.fromMemorySegment(B, pool, r + j, LE);
+                    acc = low(b).fma(FloatVector.fromArray(F, q, qOff + j), acc);
+                    acc = high(b).fma(FloatVector.fromArray(F, q, qOff + half + j), acc);
+                }
+                dot = sum(acc);
+            }
+            for (; j < half; j++) {
+                int b = pool.get(BYTE, r + j) & 0xFF;
+                dot += q[qOff + j] * (b & 0x0F) + q[qOff + half + j] * (b >>> 4);
+            }
+            long p = params(sec, s);
+            scores[s] = scale(p) * (dot - zero(p) * qSum) * attnScale;
+        }
+    }
+
+    @Override
+    public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
+        long sec = section(block, layer, VALUE, kvHead);
+        int vec = vectorBound();
+        float correction = 0f;
+        for (int s = 0; s < count; s++) {
+            long r = row(sec, s);
+            long p = params(sec, s);
+            float c = weights[s] * scale(p);
+            FloatVector cv = FloatVector.broadcast(F, c);
+            correction += c * zero(p);
+            int j = 0;
+            for (; j < vec; j += F.length()) {
+                ByteVector b = ByteVector.fromMemorySegment(B, pool, r + j, LE);
+                low(b).fma(cv, FloatVector.fromArray(F, acc, accOff + j)).intoArray(acc, accOff + j);
+                high(b).fma(cv, FloatVector.fromArray(F, acc, accOff + half + j)).intoArray(acc, accOff + half + j);
+            }
+            for (; j < half; j++) {
+                int b = pool.get(BYTE, r + j) & 0xFF;
+                acc[accOff + j] += c * (b & 0x0F);
+                acc[accOff + half + j] += c * (b >>> 4);
+            }
+        }
+        for (int d = 0; d < headDim; d++) {
+            acc[accOff + d] -= correction;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.turbo4j.core.kvcache;
+
+import dev.turbo4j.core.kernel.SimdSpecies;
+import dev.turbo4j.core.model.Model;
+import dev.turbo4j.core.parallel.WorkerPool;
+import dev.turbo4j.core.transformer.Perplexity;
+import dev.turbo4j.core.transformer.Transformer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Every KV format's vector loops against its scalar reference (the decoded rows), the
+ * quantization error bounds, the pool capacity gains and the perplexity cost of int8/int4 KV.
+ */
+class KvCacheFormatsTest {
+
+    @ParameterizedTest
+    @EnumSource(KvFormat.class)
+    void scoresAndValueSumsMatchTheScalarReference(KvFormat format) {
+        for (int headDim : new int[] {16, 32, 64, 128, 40}) {
+            int blockSize = 8;
+            KvCacheSpec spec = new KvCacheSpec(2, 3, headDim, blockSize, 4, format);
+            Random rnd = new Random(headDim);
+            try (PagedKvCache cache = PagedKvCache.create(spec)) {
+                float[] k = new float[headDim];
+                float[] v = new float[headDim];
+                for (int block = 0; block < 4; block++) {
+                    for (int slot = 0; slot < blockSize; slot++) {
+                        for (int d = 0; d < headDim; d++) {
+                            k[d] = (float) rnd.nextGaussian() * 2 + 0.3f;
+                            v[d] = (float) rnd.nextGaussian();
+                        }
+                        cache.write(1, block, slot, 2, k, 0, v, 0);
+                    }
+                }
+                float[] q = new float[headDim + 3];
+                for (int d = 0; d < q.length; d++) {
+                    q[d] = (float) rnd.nextGaussian();
+                }
+                float[] scores = new float[blockSize];
+                cache.keyScores(1, 2, 2, 7, q, 3, 0.5f, scores);
+                float[] row = new float[headDim];
+                float[] expectedAcc = new float[headDim + 1];
+                float[] weights = new float[blockSize];
+                for (int s = 0; s < 7; s++) {
+                    cache.readRow(2, 1, 0, 2, s, row, 0);
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        dot += q[3 + d] * row[d];
+                    }
+                    assertThat(scores[s]).as("%s head_dim %d slot %d", format, headDim, s)
+                            .isCloseTo((float) (dot * 0.5), within(1e-4f * (1 + (float) Math.abs(dot))));
+                    weights[s] = rnd.nextFloat();
+                    cache.readRow(2, 1, 1, 2, s, row, 0);
+                    for (int d = 0; d < headDim; d++) {
+                        expectedAcc[1 + d] += weights[s] * row[d];
+                    }
+                }
+                float[] acc = new float[headDim + 1];
+                cache.accumulateValues(1, 2, 2, 7, weights, acc, 1);
+                for (int d = 0; d < headDim; d++) {
+                    assertThat(acc[1 + d]).as("%s head_dim %d value %d", format, headDim, d)
+                            .isCloseTo(expectedAcc[1 + d], within(1e-4f * (1 + Math.abs(expectedAcc[1 + d]))));
+                }
+            }
+        }
+        assertThat(SimdSpecies.bits()).isEqualTo(Integer.getInteger("turbo4j.test.expectedVectorBits", SimdSpecies.bits()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = KvFormat.class, names = {"INT8", "INT4"})
+    void quantizedRowsAreWithinHalfAStepOfTheOriginal(KvFormat format) {
+        int headDim = 64;
+        KvCacheSpec spec = new KvCacheSpec(1, 1, headDim, 4, 1, format);
+        Random rnd = new Random(1);
+        float[] x = new float[headDim];
+        for (int d = 0; d < headDim; d++) {
+            x[d] = (float) rnd.nextGaussian() + 1.5f;
+        }
+        try (PagedKvCache cache = PagedKvCache.create(spec)) {
+            cache.write(0, 0, 3, 0, x, 0, x, 0);
+            float[] back = new float[headDim];
+            cache.readRow(0, 0, 0, 0, 3, back, 0);
+            float min = 0;
+            float max = 0;
+            for (float f : x) {
+                min = Math.min(min, f);
+                max = Math.max(max, f);
+            }
+            float step = (max - min) / (format == KvFormat.INT8 ? 255 : 15);
+            for (int d = 0; d < headDim; d++) {
+                assertThat(back[d]).isCloseTo(x[d], within(step * 0.5f + 1e-3f * step + 1e-6f));
+            }
+        }
+    }
+
+    @Test
+    void quantizedPoolsHoldManyMoreTokensForTheSameMemory() {
+        for (int headDim : new int[] {64, 128}) {
+            long bf16 = new KvCacheSpec(16, 8, headDim, 64, 1, KvFormat.BF16).bytesPerToken();
+            long int8 = new KvCacheSpec(16, 8, headDim, 64, 1, KvFormat.INT8).bytesPerToken();
+            long int4 = new KvCacheSpec(16, 8, headDim, 64, 1, KvFormat.INT4).bytesPerToken();
+            assertThat((double) bf16 / int8).as("int8 gain at head_dim %d", headDim).isGreaterThanOrEqualTo(1.9);
+            assertThat((double) bf16 / int4).as("int4 gain at head_dim %d", headDim).isGreaterThanOrEqualTo(3.5);
+        }
+    }
+
+    @Test
+    void int8KvCostsUnderHalfAPercentOfPerplexityAndInt4UnderFive() throws Exception {
+        Path golden = Path.of("src/test/resources/golden/kjv-llama-tiny/ppl.json");
+        var ids = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(golden)).get("ids");
+        int[] tokens = new int[2048];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = ids.get(i).asInt();
+        }
+        try (WorkerPool pool = new WorkerPool(2); Model m = Model.load(Path.of("../models/kjv-llama-tiny"))) {
+            Transformer tf = new Transformer(m.config(), m.weights(), pool);
+            double bf16 = Perplexity.compute(tf, tokens, 256, 1, KvFormat.BF16).ppl();
+            double int8 = Perplexity.compute(tf, tokens, 256, 1, KvFormat.INT8).ppl();
+            double int4 = Perplexity.compute(tf, tokens, 256, 1, KvFormat.INT4).ppl();
+            assertThat(Math.abs(int8 / bf16 - 1)).as("int8 %f vs bf16 %f", int8, bf16).isLessThan(0.005);
+            assertThat(Math.abs(int4 / bf16 - 1)).as("int4 %f vs bf16 %f", int4, bf16).isLessThan(0.05);
+            assertThat(int4).as("int4 does lose something").isNotEqualTo(bf16);
+        }
+    }
+}
