@@ -1,0 +1,47 @@
+package dev.turbo4j.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.turbo4j.core.sampling.GenerationConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The embedding API as the README shows it. */
+class PipelineTest {
+
+    @Test
+    void generateChatAndPerplexity() throws Exception {
+        try (Pipeline pipe = Pipeline.load(EngineTest.KJV)) {
+            GenerationConfig greedy = pipe.defaults().withTemperature(0f).withMaxNewTokens(12).withIgnoreEos(true);
+            List<GenerationResult> out = pipe.generate(List.of("Who is the LORD?", "What is love?"), greedy);
+            assertThat(out).hasSize(2);
+            assertThat(out).allSatisfy(r -> assertThat(r.completionTokens()).isEqualTo(12));
+            // batched results equal the same prompt streamed alone
+            GenerationResult alone = pipe.stream("Who is the LORD?", greedy).result();
+            assertThat(out.getFirst().tokenIds()).containsExactly(alone.tokenIds());
+
+            try (ChatSession chat = pipe.newChat(null)) {
+                GenerationResult first = pipe.chat(chat, "Who was Moses?", greedy);
+                GenerationResult second = pipe.chat(chat, "And his brother?", greedy);
+                assertThat(first.historyTokens()).isZero();
+                assertThat(second.historyTokens()).isEqualTo(first.promptTokens() + first.completionTokens());
+                assertThat(chat.usedTokens()).isEqualTo(second.historyTokens() + second.promptTokens() + 12);
+            }
+
+            // perplexity of one window without BOS equals the reference's first no-BOS chunk
+            JsonNode golden = new ObjectMapper().readTree(
+                    Path.of("../core/src/test/resources/golden/kjv-llama-tiny/ppl.json").toFile());
+            int[] ids = new int[256];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = golden.get("ids").get(i).asInt();
+            }
+            double expected = Math.exp(golden.get("no_bos").get("chunk_nll_sums").get(0).asDouble() / 255);
+            assertThat(pipe.getPpl(ids)).isCloseTo(expected, within(expected * 1e-3));
+        }
+    }
+}
