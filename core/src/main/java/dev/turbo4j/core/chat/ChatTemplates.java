@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.model.ModelLoadException;
 import java.io.IOException;
+import dev.turbo4j.core.tokenizer.TokenizerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,8 +43,7 @@ public final class ChatTemplates {
      */
     public static ChatTemplate resolve(Path modelDir, String overrideName) {
         Optional<TokenizerConfig> tokenizerConfig = Optional.ofNullable(modelDir)
-            .map(dir -> dir.resolve(TOKENIZER_CONFIG))
-            .filter(Files::isRegularFile)
+            .filter(dir -> Files.isRegularFile(dir.resolve(TOKENIZER_CONFIG)))
             .map(TokenizerConfig::read);
         Map<String, String> tokens = tokenizerConfig.map(TokenizerConfig::specialTokens).orElse(Map.of());
 
