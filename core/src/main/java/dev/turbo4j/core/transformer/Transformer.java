@@ -36,6 +36,8 @@ public final class Transformer {
     private final Workspace ws = new Workspace();
     private final ThreadLocal<Attention> attentionScratch;
     private final float attentionScale;
+    /** Contexts from this long use split-k attention when there are few (token, head) tasks. */
+    static final int SPLIT_K_MIN_CONTEXT = 256;
 
     public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool) {
         this.config = config;
@@ -185,25 +187,82 @@ public final class Transformer {
     private void attention(int layer, List<SequenceChunk> chunks, int[] chunkOf, int[] positionOf, int tokens,
                            KvCache cache) {
         int heads = config.numHeads();
-        int group = config.headsPerKvHead();
-        int width = qkv.width();
-        int qDim = config.qDim();
-        int headDim = config.headDim();
         int blockSize = cache.spec().blockSize();
+        int longest = 0;
+        for (int t = 0; t < tokens; t++) {
+            longest = Math.max(longest, positionOf[t] + 1);
+        }
+        // Few (token, head) tasks but a long context: split each task's KV range instead.
+        if (tokens * heads < 2 * pool.threads() && longest >= SPLIT_K_MIN_CONTEXT) {
+            splitKAttention(layer, chunks, chunkOf, positionOf, tokens, cache, blockSize);
+            return;
+        }
         pool.parallelFor(tokens * heads, (s, e) -> {
-            Attention attn = attentionScratch.get();
-            if (attn == null || !attn.fits(blockSize)) {
-                attn = new Attention(blockSize, headDim);
-                attentionScratch.set(attn);
-            }
+            Attention attn = scratch(blockSize);
             for (int i = s; i < e; i++) {
                 int t = i / heads;
                 int h = i % heads;
-                int[] table = chunks.get(chunkOf[t]).blockTable();
-                attn.attend(cache, layer, table, positionOf[t] + 1, h / group, ws.qkv, t * width + qkv.q(h),
-                        attentionScale, ws.att, t * qDim + h * headDim);
+                attn.attend(cache, layer, chunks.get(chunkOf[t]).blockTable(), positionOf[t] + 1, h / config.headsPerKvHead(),
+                        ws.qkv, t * qkv.width() + qkv.q(h), attentionScale, ws.att, t * config.qDim() + h * config.headDim());
             }
         });
+    }
+
+    /**
+     * Split-k decoding: every (token, head) task's positions are cut into block-aligned parts,
+     * one per worker; each worker computes its parts' partial softmax state, then the parts are
+     * merged per task.
+     */
+    private void splitKAttention(int layer, List<SequenceChunk> chunks, int[] chunkOf, int[] positionOf, int tokens,
+                                 KvCache cache, int blockSize) {
+        int heads = config.numHeads();
+        int parts = pool.threads();
+        int tasks = tokens * heads;
+        int headDim = config.headDim();
+        float[] maxes = new float[tasks * parts];
+        float[] sums = new float[tasks * parts];
+        float[][] accs = new float[tasks * parts][headDim];
+        pool.parallelFor(tasks * parts, (s, e) -> {
+            Attention attn = scratch(blockSize);
+            float[] state = new float[2];
+            for (int i = s; i < e; i++) {
+                int task = i / parts;
+                int part = i % parts;
+                int t = task / heads;
+                int h = task % heads;
+                int length = positionOf[t] + 1;
+                int blocks = (length + blockSize - 1) / blockSize;
+                int from = Math.min(length, (int) ((long) blocks * part / parts) * blockSize);
+                int to = Math.min(length, (int) ((long) blocks * (part + 1) / parts) * blockSize);
+                if (from >= to) {
+                    sums[i] = 0f;
+                    maxes[i] = Float.NEGATIVE_INFINITY;
+                    continue;
+                }
+                attn.attendRange(cache, layer, chunks.get(chunkOf[t]).blockTable(), from, to, h / config.headsPerKvHead(),
+                        ws.qkv, t * qkv.width() + qkv.q(h), attentionScale, state);
+                maxes[i] = state[0];
+                sums[i] = state[1];
+                System.arraycopy(attn.accumulator(), 0, accs[i], 0, headDim);
+            }
+        });
+        for (int task = 0; task < tasks; task++) {
+            int t = task / heads;
+            int h = task % heads;
+            float[][] taskAccs = java.util.Arrays.copyOfRange(accs, task * parts, (task + 1) * parts);
+            Attention.merge(java.util.Arrays.copyOfRange(maxes, task * parts, (task + 1) * parts),
+                    java.util.Arrays.copyOfRange(sums, task * parts, (task + 1) * parts), taskAccs, parts, ws.att,
+                    t * config.qDim() + h * headDim);
+        }
+    }
+
+    private Attention scratch(int blockSize) {
+        Attention attn = attentionScratch.get();
+        if (!attn.fits(blockSize)) {
+            attn = new Attention(blockSize, config.headDim());
+            attentionScratch.set(attn);
+        }
+        return attn;
     }
 
     private void checkBlockTable(SequenceChunk chunk, KvCache cache) {
