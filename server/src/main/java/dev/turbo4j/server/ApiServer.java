@@ -92,9 +92,14 @@ public final class ApiServer implements AutoCloseable {
         ErrorHandlers.install(app, config.maxBodyBytes());
     }
 
+    /** The matched route pattern; "unmatched" for unknown paths and requests stopped before a route (401). */
     private static String route(Context ctx) {
-        String path = ctx.endpointHandlerPath();
-        return path == null || path.isEmpty() || path.equals("*") ? "unmatched" : path;
+        try {
+            String path = ctx.endpointHandlerPath();
+            return path == null || path.isEmpty() || path.equals("*") ? "unmatched" : path;
+        } catch (IllegalStateException e) {
+            return "unmatched"; // a label per raw path would let scanners grow the metrics without bound
+        }
     }
 
     /** Binds and starts serving. */

@@ -38,7 +38,7 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(ServerConfig config) {
-        return new TestServer(config, EngineConfig.defaults().withSessionLen(512).withMaxBatchSize(8));
+        return new TestServer(config, EngineConfig.defaults().withSessionLen(1024).withMaxBatchSize(8));
     }
 
     /** Loopback, ephemeral port, the other defaults. */
