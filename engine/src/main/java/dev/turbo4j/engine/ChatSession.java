@@ -69,6 +69,20 @@ public final class ChatSession implements AutoCloseable {
      */
     public GenerationResult send(String userMessage, GenerationConfig config, Consumer<String> onText)
             throws InterruptedException {
+        return sendStreaming(userMessage, config, out -> {
+            if (!out.text().isEmpty()) {
+                onText.accept(out.text());
+            }
+        });
+    }
+
+    /**
+     * Sends a user message and hands every engine output (text, ids, counts) to
+     * {@code onOutput}. If {@code onOutput} throws (say, its client went away), the answer is
+     * cancelled, what was generated stays in the history, and the exception is rethrown.
+     */
+    public GenerationResult sendStreaming(String userMessage, GenerationConfig config, Consumer<EngineOutput> onOutput)
+            throws InterruptedException {
         String before = messages.stream().anyMatch(m -> m.role().equals("user")) ? template.render(messages, false) : "";
         messages.add(ChatMessage.user(userMessage));
         String full = template.render(messages, true);
@@ -81,24 +95,29 @@ public final class ChatSession implements AutoCloseable {
         }
         int[] ids = engine.tokenizer().encode(newText, false);
         GenerationStream stream = engine.submit(sessionId, ids, config, flags);
-        GenerationResult result;
+        RuntimeException consumerFailure = null;
         try {
+            stream.awaitAccepted();
             for (EngineOutput out : stream) {
-                if (!out.text().isEmpty()) {
-                    onText.accept(out.text());
-                }
+                onOutput.accept(out);
             }
-            result = stream.result();
         } catch (RequestRejectedException e) {
             messages.removeLast();
             throw e;
         } catch (InterruptedException e) {
             stream.cancel();
             throw e;
+        } catch (RuntimeException e) {
+            stream.cancel();
+            consumerFailure = e;
         }
+        GenerationResult result = stream.result();
         started = true;
         usedTokens = result.historyTokens() + result.promptTokens() + result.completionTokens();
         messages.add(ChatMessage.assistant(result.text()));
+        if (consumerFailure != null) {
+            throw consumerFailure;
+        }
         return result;
     }
 

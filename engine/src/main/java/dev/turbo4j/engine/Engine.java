@@ -267,8 +267,8 @@ public final class Engine implements AutoCloseable {
             }
 
             @Override
-            public void token(int id, String text) {
-                stream.append(id, text);
+            public void token(int id, String text, dev.turbo4j.core.sampling.TokenLogprobs logprobs) {
+                stream.append(id, text, logprobs);
             }
 
             @Override

@@ -1,5 +1,9 @@
 package dev.turbo4j.engine;
 
+import dev.turbo4j.core.sampling.TokenLogprobs;
+
+import java.util.List;
+
 /**
  * The outcome of one request.
  *
@@ -10,9 +14,11 @@ package dev.turbo4j.engine;
  * @param finishReason     why it ended
  * @param firstTokenNanos  time from submission to the first generated token
  * @param totalNanos       time from submission to the end
+ * @param logprobs         per generated id, its log-probabilities; empty unless the config asked for them
  */
 public record GenerationResult(String text, int[] tokenIds, int promptTokens, int historyTokens,
-                               FinishReason finishReason, long firstTokenNanos, long totalNanos) {
+                               FinishReason finishReason, long firstTokenNanos, long totalNanos,
+                               List<TokenLogprobs> logprobs) {
 
     public int completionTokens() {
         return tokenIds.length;

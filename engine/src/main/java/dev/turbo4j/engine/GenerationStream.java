@@ -1,7 +1,11 @@
 package dev.turbo4j.engine;
 
+import dev.turbo4j.core.sampling.TokenLogprobs;
+
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -23,6 +27,9 @@ public final class GenerationStream implements Iterable<EngineOutput> {
     private final StringBuilder allText = new StringBuilder();
     private int[] allIds = new int[16];
     private int allCount;
+    private final List<TokenLogprobs> pendingLogprobs = new ArrayList<>();
+    private final List<TokenLogprobs> allLogprobs = new ArrayList<>();
+    private boolean accepted;
     private FinishReason finishReason;
     private boolean finalTaken;
     private RuntimeException failure;
@@ -43,6 +50,8 @@ public final class GenerationStream implements Iterable<EngineOutput> {
         try {
             this.promptTokens = promptTokens;
             this.historyTokens = historyTokens;
+            this.accepted = true;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -57,7 +66,7 @@ public final class GenerationStream implements Iterable<EngineOutput> {
         }
     }
 
-    void append(int tokenId, String text) {
+    void append(int tokenId, String text, TokenLogprobs logprobs) {
         lock.lock();
         try {
             if (allCount == 0) {
@@ -73,6 +82,10 @@ public final class GenerationStream implements Iterable<EngineOutput> {
             allIds[allCount++] = tokenId;
             pendingText.append(text);
             allText.append(text);
+            if (logprobs != null) {
+                pendingLogprobs.add(logprobs);
+                allLogprobs.add(logprobs);
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -125,6 +138,25 @@ public final class GenerationStream implements Iterable<EngineOutput> {
     // ---- consumer side ----
 
     /**
+     * Blocks until the engine has queued the request (returns) or refused it (throws
+     * {@link RequestRejectedException}): lets a server answer a refusal with an error status
+     * before it commits to a streamed reply.
+     */
+    public void awaitAccepted() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!accepted && finishReason == null && failure == null) {
+                changed.await();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Blocks until there is something new; returns null once the final output has been
      * taken. Throws {@link RequestRejectedException} if the engine refused the request.
      */
@@ -150,9 +182,10 @@ public final class GenerationStream implements Iterable<EngineOutput> {
                 return null;
             }
             EngineOutput out = new EngineOutput(Arrays.copyOf(pendingIds, pendingCount), pendingText.toString(),
-                    finishReason, promptTokens, allCount, historyTokens);
+                    finishReason, promptTokens, allCount, historyTokens, List.copyOf(pendingLogprobs));
             pendingCount = 0;
             pendingText.setLength(0);
+            pendingLogprobs.clear();
             if (finishReason != null) {
                 finalTaken = true;
             }
@@ -173,7 +206,7 @@ public final class GenerationStream implements Iterable<EngineOutput> {
                 throw failure;
             }
             return new GenerationResult(allText.toString(), Arrays.copyOf(allIds, allCount), promptTokens, historyTokens,
-                    finishReason, firstTokenNanos, endNanos);
+                    finishReason, firstTokenNanos, endNanos, List.copyOf(allLogprobs));
         } finally {
             lock.unlock();
         }

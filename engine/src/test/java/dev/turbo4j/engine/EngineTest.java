@@ -242,6 +242,41 @@ class EngineTest {
         }
     }
 
+    @Test
+    void logprobsAndMinNewTokensFlowThroughTheStream() throws InterruptedException {
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withSessionLen(256))) {
+            GenerationConfig c = greedy(6).withLogprobs(2);
+            GenerationStream s = e.generate(ids(PROMPTS[0]), c);
+            List<Integer> streamedIds = new ArrayList<>();
+            List<Integer> streamedLogprobIds = new ArrayList<>();
+            for (EngineOutput out : s) {
+                for (int id : out.tokenIds()) {
+                    streamedIds.add(id);
+                }
+                out.logprobs().forEach(lp -> streamedLogprobIds.add(lp.id()));
+            }
+            GenerationResult r = s.result();
+            assertThat(streamedLogprobIds).isEqualTo(streamedIds);
+            assertThat(r.logprobs()).hasSize(r.tokenIds().length);
+            // greedy: the chosen id is the most likely one
+            r.logprobs().forEach(lp -> {
+                assertThat(lp.topIds()).hasSize(2);
+                assertThat(lp.topIds()[0]).isEqualTo(lp.id());
+                assertThat(lp.logprob()).isLessThanOrEqualTo(0f);
+            });
+            assertThat(e.generate(ids(PROMPTS[0]), greedy(6)).result().logprobs()).isEmpty();
+            // an EOS-only bias would end at once; min_new_tokens holds it off
+            int eos = model.eosIds().getFirst();
+            GenerationConfig eager = GenerationConfig.greedy().withMaxNewTokens(8)
+                    .withLogitBias(java.util.Map.of(eos, 100f));
+            assertThat(e.generate(ids(PROMPTS[1]), eager).result().tokenIds()).hasSize(1);
+            GenerationResult held = e.generate(ids(PROMPTS[1]), eager.withMinNewTokens(5)).result();
+            assertThat(held.tokenIds()).hasSize(6);
+            assertThat(held.tokenIds()[5]).isEqualTo(eos);
+            assertThat(held.finishReason()).isEqualTo(FinishReason.STOP);
+        }
+    }
+
     static void awaitIdle(Engine e) throws InterruptedException {
         for (int i = 0; i < 500 && (e.stats().running() > 0 || e.stats().waiting() > 0); i++) {
             Thread.sleep(10);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How to generate: sampling parameters and stop conditions, named as LMDeploy's
@@ -25,10 +26,21 @@ import java.util.List;
  * @param stopTokenIds      ids that end generation (EOS ids are added from the model)
  * @param ignoreEos         keep generating past EOS
  * @param skipSpecialTokens leave special tokens out of the text
+ * @param presencePenalty   OpenAI's: subtract this from the logit of every id generated so far; 0 = off
+ * @param frequencyPenalty  OpenAI's: subtract this × (times generated so far) from an id's logit; 0 = off
+ * @param logitBias         OpenAI's: add this to the logit of the id, before sampling (-100..100)
+ * @param minNewTokens      the stop ids (EOS included) cannot be drawn before this many tokens
+ * @param logprobs          report the chosen id's log-probability and this many top alternatives
+ *                          (0..20) for each generated token; null = off
  */
 public record GenerationConfig(int maxNewTokens, float temperature, int topK, float topP, float minP,
                                float repetitionPenalty, Long randomSeed, List<String> stopWords,
-                               List<Integer> stopTokenIds, boolean ignoreEos, boolean skipSpecialTokens) {
+                               List<Integer> stopTokenIds, boolean ignoreEos, boolean skipSpecialTokens,
+                               float presencePenalty, float frequencyPenalty, Map<Integer, Float> logitBias,
+                               int minNewTokens, Integer logprobs) {
+
+    /** Most top alternatives {@link #logprobs} can ask for (OpenAI's limit). */
+    public static final int MAX_LOGPROBS = 20;
 
     public GenerationConfig {
         if (maxNewTokens < 0) {
@@ -49,13 +61,33 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
         if (!(repetitionPenalty > 0)) {
             throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
         }
+        if (!(presencePenalty >= -2 && presencePenalty <= 2)) {
+            throw new IllegalArgumentException("presence_penalty must be in [-2, 2], got " + presencePenalty);
+        }
+        if (!(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
+            throw new IllegalArgumentException("frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
+        }
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+            if (!(e.getValue() >= -100 && e.getValue() <= 100)) {
+                throw new IllegalArgumentException("logit_bias values must be in [-100, 100], got " + e.getValue()
+                        + " for token " + e.getKey());
+            }
+        }
+        if (minNewTokens < 0) {
+            throw new IllegalArgumentException("min_new_tokens must be >= 0, got " + minNewTokens);
+        }
+        if (logprobs != null && (logprobs < 0 || logprobs > MAX_LOGPROBS)) {
+            throw new IllegalArgumentException("logprobs must be in [0, " + MAX_LOGPROBS + "], got " + logprobs);
+        }
+        logitBias = Map.copyOf(logitBias);
         stopWords = List.copyOf(stopWords);
         stopTokenIds = List.copyOf(stopTokenIds);
     }
 
     /** LMDeploy's defaults: 512 new tokens, temperature 0.8, top_p 1, no top_k. */
     public static GenerationConfig defaults() {
-        return new GenerationConfig(512, 0.8f, 0, 1f, 0f, 1f, null, List.of(), List.of(), false, true);
+        return new GenerationConfig(512, 0.8f, 0, 1f, 0f, 1f, null, List.of(), List.of(), false, true, 0f, 0f,
+                Map.of(), 0, null);
     }
 
     /** Greedy decoding with the other defaults. */
@@ -112,46 +144,66 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
     }
 
     public GenerationConfig withMaxNewTokens(int v) {
-        return new GenerationConfig(v, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(v, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withTemperature(float v) {
-        return new GenerationConfig(maxNewTokens, v, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, v, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withTopK(int v) {
-        return new GenerationConfig(maxNewTokens, temperature, v, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, v, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withTopP(float v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, v, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, v, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withMinP(float v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, v, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, v, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withRepetitionPenalty(float v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, v, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, v, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withRandomSeed(Long v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, v, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, v, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withStopWords(List<String> v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, v, stopTokenIds, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, v, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withStopTokenIds(List<Integer> v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, v, ignoreEos, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, v, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withIgnoreEos(boolean v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, v, skipSpecialTokens);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, v, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
     }
 
     public GenerationConfig withSkipSpecialTokens(boolean v) {
-        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, v);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, v, presencePenalty, frequencyPenalty, logitBias, minNewTokens, logprobs);
+    }
+
+    public GenerationConfig withPresencePenalty(float v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, v, frequencyPenalty, logitBias, minNewTokens, logprobs);
+    }
+
+    public GenerationConfig withFrequencyPenalty(float v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, v, logitBias, minNewTokens, logprobs);
+    }
+
+    public GenerationConfig withLogitBias(Map<Integer, Float> v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, v, minNewTokens, logprobs);
+    }
+
+    public GenerationConfig withMinNewTokens(int v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, v, logprobs);
+    }
+
+    public GenerationConfig withLogprobs(Integer v) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, randomSeed, stopWords, stopTokenIds, ignoreEos, skipSpecialTokens, presencePenalty, frequencyPenalty, logitBias, minNewTokens, v);
     }
 }

@@ -1,31 +1,77 @@
 package dev.turbo4j.core.sampling;
 
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.SplittableRandom;
 
 /**
  * Chooses the next token from logits, in Hugging Face's processor order: repetition penalty,
- * temperature, top-k, top-p, min-p, then a draw (or argmax when greedy). One sampler per
- * request: it owns the request's random stream, so the same seed gives the same output.
+ * presence and frequency penalties (OpenAI's, over the generated ids only), logit bias, the
+ * min_new_tokens mask, then temperature, top-k, top-p, min-p and a draw (or argmax when
+ * greedy). One sampler per request: it owns the request's random stream, so the same seed
+ * gives the same output, and the log-probabilities of its last draw when asked for them.
  */
 public final class Sampler {
     private final GenerationConfig config;
     private final SplittableRandom random;
+    private final int[] endIds;
+    private TokenLogprobs lastLogprobs;
 
+    /** A sampler whose min_new_tokens mask covers the config's stop ids. */
     public Sampler(GenerationConfig config) {
+        this(config, config.stopTokenIds());
+    }
+
+    /** A sampler whose min_new_tokens mask covers {@code endIds} (the ids that would end generation). */
+    public Sampler(GenerationConfig config, Collection<Integer> endIds) {
         this.config = config;
         long seed = config.randomSeed() != null ? config.randomSeed() : new SplittableRandom().nextLong();
         this.random = new SplittableRandom(seed);
+        this.endIds = endIds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The next token when nothing has been generated yet; see {@link #sample(float[], int[], int, int)}. */
+    public int sample(float[] logits, int[] seen, int seenCount) {
+        return sample(logits, seen, seenCount, 0);
     }
 
     /**
-     * The next token. {@code logits} is modified in place. {@code seen} lists the ids the
-     * repetition penalty applies to (prompt and generated so far), {@code seenCount} of them.
+     * The next token. {@code logits} is modified in place. {@code tokens} holds the context
+     * ({@code count} ids: prompt, then what was generated); the last {@code generated} of them
+     * are this request's output so far, which presence/frequency penalties and min_new_tokens
+     * look at. The repetition penalty applies to all of them.
      */
-    public int sample(float[] logits, int[] seen, int seenCount) {
+    public int sample(float[] logits, int[] tokens, int count, int generated) {
         if (config.repetitionPenalty() != 1f) {
-            applyRepetitionPenalty(logits, seen, seenCount, config.repetitionPenalty());
+            applyRepetitionPenalty(logits, tokens, count, config.repetitionPenalty());
         }
+        if (config.presencePenalty() != 0f || config.frequencyPenalty() != 0f) {
+            applyPresenceFrequencyPenalty(logits, tokens, count - generated, count, config.presencePenalty(),
+                    config.frequencyPenalty());
+        }
+        config.logitBias().forEach((id, bias) -> {
+            if (id >= 0 && id < logits.length) {
+                logits[id] += bias;
+            }
+        });
+        if (generated < config.minNewTokens()) {
+            for (int id : endIds) {
+                if (id >= 0 && id < logits.length) {
+                    logits[id] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        int chosen = choose(logits);
+        lastLogprobs = config.logprobs() != null ? logprobs(logits, chosen, config.logprobs()) : null;
+        return chosen;
+    }
+
+    /** The log-probabilities of the last {@link #sample} call; null unless the config asks for them. */
+    public TokenLogprobs lastLogprobs() {
+        return lastLogprobs;
+    }
+
+    private int choose(float[] logits) {
         if (config.isGreedy()) {
             return argmax(logits);
         }
@@ -73,6 +119,60 @@ public final class Sampler {
             }
         }
         return order[keep - 1];
+    }
+
+    /**
+     * OpenAI's penalties over {@code tokens[from, to)}: each distinct id loses {@code presence},
+     * and {@code frequency} once per occurrence.
+     */
+    static void applyPresenceFrequencyPenalty(float[] logits, int[] tokens, int from, int to, float presence,
+                                              float frequency) {
+        int[] ids = Arrays.copyOfRange(tokens, from, to);
+        Arrays.sort(ids);
+        for (int i = 0; i < ids.length; ) {
+            int id = ids[i];
+            int j = i;
+            while (j < ids.length && ids[j] == id) {
+                j++;
+            }
+            if (id >= 0 && id < logits.length) {
+                logits[id] -= presence + frequency * (j - i);
+            }
+            i = j;
+        }
+    }
+
+    /** log_softmax of the logits at {@code chosen} and at the {@code top} most likely ids. */
+    static TokenLogprobs logprobs(float[] logits, int chosen, int top) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        float logZ = (float) (max + Math.log(sum));
+        // The top ids by a small insertion sort: top is at most 20, the vocabulary large.
+        int k = Math.min(top, logits.length);
+        int[] ids = new int[k];
+        int filled = 0;
+        for (int id = 0; id < logits.length && k > 0; id++) {
+            if (filled == k && logits[id] <= logits[ids[k - 1]]) {
+                continue;
+            }
+            int pos = filled < k ? filled++ : k - 1;
+            while (pos > 0 && logits[ids[pos - 1]] < logits[id]) {
+                ids[pos] = ids[pos - 1];
+                pos--;
+            }
+            ids[pos] = id;
+        }
+        float[] lps = new float[k];
+        for (int i = 0; i < k; i++) {
+            lps[i] = logits[ids[i]] - logZ;
+        }
+        return new TokenLogprobs(chosen, logits[chosen] - logZ, ids, lps);
     }
 
     /** HF's RepetitionPenaltyLogitsProcessor: once per distinct seen id. */

@@ -61,7 +61,72 @@ class SamplerTest {
     }
 
     @Test
+    void presenceAndFrequencyPenaltiesCountOnlyGeneratedTokens() {
+        float[] l = {1f, 1f, 1f, 1f};
+        // context: prompt [0, 0], generated [1, 2, 2]
+        Sampler.applyPresenceFrequencyPenalty(l, new int[] {0, 0, 1, 2, 2}, 2, 5, 0.5f, 0.25f);
+        assertThat(l).containsExactly(1f, 0.25f, 0f, 1f);
+        // greedy would repeat id 1; a presence penalty on it (generated) switches to id 5
+        GenerationConfig c = GenerationConfig.greedy().withPresencePenalty(0.2f);
+        assertThat(new Sampler(c).sample(logits(), new int[] {1}, 1, 1)).isEqualTo(5);
+        // the same id in the prompt only is not penalised
+        assertThat(new Sampler(c).sample(logits(), new int[] {1}, 1, 0)).isEqualTo(1);
+        // frequency: once 3 - 0.08 > 2.9, twice 3 - 0.16 < 2.9
+        GenerationConfig f = GenerationConfig.greedy().withFrequencyPenalty(0.08f);
+        assertThat(new Sampler(f).sample(logits(), new int[] {1}, 1, 1)).isEqualTo(1);
+        assertThat(new Sampler(f).sample(logits(), new int[] {1, 1}, 2, 2)).isEqualTo(5);
+    }
+
+    @Test
+    void logitBiasShiftsTheChoice() {
+        GenerationConfig c = GenerationConfig.greedy().withLogitBias(java.util.Map.of(3, 5f));
+        assertThat(new Sampler(c).sample(logits(), new int[0], 0)).isEqualTo(3);
+        // -100 bans a token even when sampling
+        GenerationConfig ban = GenerationConfig.defaults().withTemperature(1f).withTopK(2)
+                .withLogitBias(java.util.Map.of(1, -100f));
+        assertThat(draws(ban)).containsExactlyInAnyOrder(5, 2);
+    }
+
+    @Test
+    void minNewTokensMasksTheEndIdsUntilReached() {
+        GenerationConfig c = GenerationConfig.greedy().withMinNewTokens(2);
+        Sampler s = new Sampler(c, java.util.List.of(1));
+        assertThat(s.sample(logits(), new int[] {7}, 1, 1)).isEqualTo(5); // 1 generated < 2: id 1 masked
+        assertThat(s.sample(logits(), new int[] {7, 5}, 2, 2)).isEqualTo(1); // reached: allowed again
+        // without explicit end ids the config's stop ids are masked
+        Sampler t = new Sampler(c.withStopTokenIds(java.util.List.of(1)));
+        assertThat(t.sample(logits(), new int[0], 0, 0)).isEqualTo(5);
+    }
+
+    @Test
+    void logprobsAreLogSoftmaxWithTheTopAlternatives() {
+        Sampler s = new Sampler(GenerationConfig.greedy().withLogprobs(3));
+        assertThat(s.sample(logits(), new int[0], 0)).isEqualTo(1);
+        TokenLogprobs lp = s.lastLogprobs();
+        double z = 0;
+        for (float l : logits()) {
+            z += Math.exp(l);
+        }
+        assertThat(lp.id()).isEqualTo(1);
+        assertThat((double) lp.logprob()).isCloseTo(3 - Math.log(z), org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(lp.topIds()).containsExactly(1, 5, 2);
+        assertThat((double) lp.topLogprobs()[2]).isCloseTo(2.5 - Math.log(z), org.assertj.core.data.Offset.offset(1e-5));
+        // logprobs 0: the chosen token's only; off: none
+        Sampler zero = new Sampler(GenerationConfig.greedy().withLogprobs(0));
+        zero.sample(logits(), new int[0], 0);
+        assertThat(zero.lastLogprobs().topIds()).isEmpty();
+        Sampler off = new Sampler(GenerationConfig.greedy());
+        off.sample(logits(), new int[0], 0);
+        assertThat(off.lastLogprobs()).isNull();
+    }
+
+    @Test
     void invalidValuesAreRejectedWithTheirName() {
+        assertThatThrownBy(() -> GenerationConfig.defaults().withPresencePenalty(3f)).hasMessageContaining("presence_penalty");
+        assertThatThrownBy(() -> GenerationConfig.defaults().withFrequencyPenalty(-2.5f)).hasMessageContaining("frequency_penalty");
+        assertThatThrownBy(() -> GenerationConfig.defaults().withLogitBias(java.util.Map.of(1, 101f))).hasMessageContaining("logit_bias");
+        assertThatThrownBy(() -> GenerationConfig.defaults().withMinNewTokens(-1)).hasMessageContaining("min_new_tokens");
+        assertThatThrownBy(() -> GenerationConfig.defaults().withLogprobs(21)).hasMessageContaining("logprobs");
         assertThatThrownBy(() -> GenerationConfig.defaults().withTemperature(-1f)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> GenerationConfig.defaults().withTopP(0f)).hasMessageContaining("top_p");
         assertThatThrownBy(() -> GenerationConfig.defaults().withTopK(-2)).hasMessageContaining("top_k");

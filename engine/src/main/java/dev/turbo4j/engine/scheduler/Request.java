@@ -2,6 +2,7 @@ package dev.turbo4j.engine.scheduler;
 
 import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.core.sampling.Sampler;
+import dev.turbo4j.core.sampling.TokenLogprobs;
 import dev.turbo4j.core.tokenizer.StreamingDecoder;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 import dev.turbo4j.engine.SubmitFlags;
@@ -32,7 +33,8 @@ public final class Request {
 
         void prefilled(int tokens);
 
-        void token(int id, String text);
+        /** A generated id, the text it completed, and its log-probabilities (null unless asked for). */
+        void token(int id, String text, TokenLogprobs logprobs);
 
         void text(String text);
 
@@ -48,14 +50,14 @@ public final class Request {
         this.config = config;
         this.flags = flags;
         this.output = output;
-        this.sampler = new Sampler(config);
-        this.decoder = tokenizer.streamingDecoder(config.skipSpecialTokens());
-        this.stops = new StopStringFilter(config.stopWords());
         java.util.HashSet<Integer> ids = new java.util.HashSet<>(config.stopTokenIds());
         if (!config.ignoreEos()) {
             ids.addAll(eosIds);
         }
         this.stopIds = Set.copyOf(ids);
+        this.sampler = new Sampler(config, stopIds);
+        this.decoder = tokenizer.streamingDecoder(config.skipSpecialTokens());
+        this.stops = new StopStringFilter(config.stopWords());
     }
 
     public long sessionId() {

@@ -368,13 +368,13 @@ public final class Scheduler {
             return;
         }
         float[] row = logits.lastOf(chunkIndex, chunk);
-        int next = r.sampler.sample(row, s.tokens(), s.length());
+        int next = r.sampler.sample(row, s.tokens(), s.length(), r.generated);
         r.generated++;
         s.append(next);
         stats.generatedTokens++;
         boolean isStop = r.stopIds.contains(next);
         String text = isStop ? "" : r.stops.append(r.decoder.next(next));
-        r.output.token(next, text);
+        r.output.token(next, text, r.sampler.lastLogprobs());
         if (isStop || r.stops.stopped()) {
             retire(r, FinishReason.STOP);
         } else if (r.generated >= r.config.maxNewTokens() || s.length() >= sessionLen) {

@@ -1,0 +1,72 @@
+package dev.turbo4j.server;
+
+import dev.turbo4j.core.chat.ChatMessage;
+import dev.turbo4j.core.chat.ChatTemplate;
+import dev.turbo4j.core.chat.ChatTemplateException;
+import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.core.tokenizer.Tokenizer;
+import dev.turbo4j.engine.Engine;
+import dev.turbo4j.server.http.ApiException;
+
+import java.util.List;
+
+/**
+ * The model a server serves: its engine, name, chat template and generation defaults, and the
+ * prompt-to-ids steps every route shares.
+ *
+ * @param engine   the running engine (owned by the caller: the server does not close it)
+ * @param name     the id clients send as {@code model} and see in /v1/models
+ * @param template the chat template that turns messages into a prompt
+ * @param created  when the model was loaded, in epoch seconds (for /v1/models)
+ */
+public record ServedModel(Engine engine, String name, ChatTemplate template, long created) {
+
+    public ServedModel(Engine engine, String name, ChatTemplate template) {
+        this(engine, name, template, System.currentTimeMillis() / 1000);
+    }
+
+    public Tokenizer tokenizer() {
+        return engine.tokenizer();
+    }
+
+    /** generation_config.json over LMDeploy's defaults; what a request leaves unset. */
+    public GenerationConfig defaults() {
+        return engine.model().defaults();
+    }
+
+    public int vocabSize() {
+        return engine.model().model().config().vocabSize();
+    }
+
+    /** 404 unless {@code requested} is null (then the one model is meant) or this model's name. */
+    public void checkName(String requested) {
+        if (requested != null && !requested.equals(name)) {
+            throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
+                    "The model '" + requested + "' does not exist; this server serves '" + name + "'");
+        }
+    }
+
+    /** The conversation rendered with the chat template and tokenized (the template brings BOS). */
+    public int[] encodeChat(List<ChatMessage> messages, String param) {
+        try {
+            return tokenizer().encode(template.render(messages, true), false);
+        } catch (ChatTemplateException e) {
+            throw ApiException.invalid(param, "the chat template rejected the messages: " + e.getMessage());
+        }
+    }
+
+    /** Raw text, tokenized as a prompt (BOS added where the model wants one). */
+    public int[] encodeText(String text) {
+        return tokenizer().encode(text, true);
+    }
+
+    /** A 400 naming {@code param} when a prompt of {@code tokens} leaves no room to generate. */
+    public void checkLength(int tokens, String param) {
+        int limit = engine.sessionLen();
+        if (tokens >= limit) {
+            throw new ApiException(400, "invalid_request_error", param, "context_length_exceeded",
+                    "the prompt is " + tokens + " tokens long, but this model's context (session_len) is " + limit
+                            + " tokens including the answer; shorten the prompt");
+        }
+    }
+}

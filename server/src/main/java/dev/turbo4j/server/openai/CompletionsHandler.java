@@ -1,0 +1,159 @@
+package dev.turbo4j.server.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.core.sampling.TokenLogprobs;
+import dev.turbo4j.engine.EngineOutput;
+import dev.turbo4j.engine.GenerationResult;
+import dev.turbo4j.engine.GenerationStream;
+import dev.turbo4j.server.Admission;
+import dev.turbo4j.server.ServedModel;
+import dev.turbo4j.server.http.ApiException;
+import dev.turbo4j.server.http.Json;
+import dev.turbo4j.server.sse.ClientGoneException;
+import dev.turbo4j.server.sse.EventStream;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.turbo4j.server.http.ApiException.require;
+
+/** POST /v1/completions: raw prompts (text or token ids), no chat template; echo, logprobs, n. */
+public final class CompletionsHandler implements Handler {
+    /** OpenAI's limit for the legacy logprobs count. */
+    static final int MAX_LOGPROBS = 5;
+
+    private final ServedModel model;
+    private final Admission admission;
+
+    public CompletionsHandler(ServedModel model, Admission admission) {
+        this.model = model;
+        this.admission = admission;
+    }
+
+    @Override
+    public void handle(Context ctx) throws Exception {
+        CompletionRequest req = Json.parse(ctx.body(), CompletionRequest.class);
+        model.checkName(req.model());
+        require(req.suffix() == null || req.suffix().isEmpty(), "suffix",
+                "suffix (insertion after the completion) is not supported by this server; leave it out");
+        List<int[]> prompts = prompts(req.prompt());
+        boolean echo = Boolean.TRUE.equals(req.echo());
+        if (req.logprobs() != null) {
+            require(req.logprobs() >= 0 && req.logprobs() <= MAX_LOGPROBS, "logprobs",
+                    "logprobs must be between 0 and " + MAX_LOGPROBS + ", got " + req.logprobs());
+            require(!echo, "echo", "echo together with logprobs (log-probabilities of the prompt) is not supported");
+        }
+        GenerationConfig config = req.toConfig(req.maxTokens(), "max_tokens", req.logprobs(), model);
+        int n = req.n() == null ? 1 : req.n();
+        try (Admission.Ticket ticket = admission.enter()) {
+            Choices choices = Choices.submit(model, prompts, n, config, req.sessionId(), "prompt", ticket);
+            String[] echoes = new String[prompts.size()];
+            for (int p = 0; p < prompts.size(); p++) {
+                echoes[p] = echo ? model.tokenizer().decode(prompts.get(p), true) : "";
+            }
+            String id = OpenAiIds.completion();
+            long created = OpenAiIds.now();
+            if (Boolean.TRUE.equals(req.stream())) {
+                stream(ctx, choices, echoes, id, created, req.streamOptions() != null && req.streamOptions().usage());
+            } else {
+                ctx.json(reply(choices, echoes, id, created));
+            }
+        }
+    }
+
+    /** A string, a list of strings, a list of token ids, or a list of such lists. */
+    private List<int[]> prompts(JsonNode prompt) {
+        require(prompt != null && !prompt.isNull(), "prompt", "prompt is required");
+        List<int[]> out = new ArrayList<>();
+        if (prompt.isTextual()) {
+            out.add(model.encodeText(prompt.asText()));
+            return out;
+        }
+        require(prompt.isArray() && !prompt.isEmpty(), "prompt",
+                "prompt must be a string, a list of strings, a list of token ids or a list of token id lists");
+        if (prompt.get(0).isInt()) {
+            out.add(tokenIds(prompt, "prompt"));
+            return out;
+        }
+        for (int i = 0; i < prompt.size(); i++) {
+            JsonNode p = prompt.get(i);
+            if (p.isTextual()) {
+                out.add(model.encodeText(p.asText()));
+            } else if (p.isArray() && !p.isEmpty()) {
+                out.add(tokenIds(p, "prompt[" + i + "]"));
+            } else {
+                throw ApiException.invalid("prompt[" + i + "]", "prompt[" + i + "] must be a string or a list of token ids");
+            }
+        }
+        return out;
+    }
+
+    private int[] tokenIds(JsonNode list, String param) {
+        int[] ids = new int[list.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode id = list.get(i);
+            require(id.isInt() && id.asInt() >= 0 && id.asInt() < model.vocabSize(), param,
+                    param + " holds " + id + ", not a token id in [0, " + model.vocabSize() + ")");
+            ids[i] = id.asInt();
+        }
+        return ids;
+    }
+
+    private Completion reply(Choices choices, String[] echoes, String id, long created) throws InterruptedException {
+        List<GenerationResult> results = choices.results();
+        List<Completion.Choice> out = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            GenerationResult r = results.get(i);
+            String echo = echoes[choices.promptIndex(i)];
+            CompletionLogprobs lp = r.logprobs().isEmpty() ? null
+                    : LogprobsMapper.completion(r.logprobs(), model.tokenizer(), echo.length());
+            out.add(new Completion.Choice(echo + r.text(), i, lp, r.finishReason().openAiName()));
+        }
+        return new Completion(id, "text_completion", created, model.name(), out, choices.usage(results), null);
+    }
+
+    private void stream(Context ctx, Choices choices, String[] echoes, String id, long created, boolean includeUsage)
+            throws InterruptedException {
+        EventStream events = EventStream.sse(ctx.res());
+        try {
+            choices.streamAll((choice, stream) -> streamChoice(events, choice, stream, echoes[choices.promptIndex(choice)],
+                    id, created));
+            if (includeUsage) {
+                events.send(new Completion(id, "text_completion", created, model.name(), List.of(),
+                        choices.usage(choices.results()), null));
+            }
+            events.done();
+        } catch (ClientGoneException e) {
+            // Choices cancelled every generation; their KV blocks are freed at the next engine step.
+        }
+    }
+
+    private void streamChoice(EventStream events, int choice, GenerationStream stream, String echo, String id,
+                              long created) throws InterruptedException {
+        if (!echo.isEmpty()) {
+            events.send(chunk(id, created, choice, echo, null, null));
+        }
+        int offset = echo.length();
+        List<TokenLogprobs> pending = new ArrayList<>();
+        for (EngineOutput out; (out = stream.next()) != null; ) {
+            pending.addAll(out.logprobs());
+            if (!out.text().isEmpty() || out.finished()) {
+                CompletionLogprobs lp = pending.isEmpty() ? null
+                        : LogprobsMapper.completion(pending, model.tokenizer(), offset);
+                events.send(chunk(id, created, choice, out.text(), lp,
+                        out.finished() ? out.finishReason().openAiName() : null));
+                offset += out.text().length();
+                pending.clear();
+            }
+        }
+    }
+
+    private Completion chunk(String id, long created, int choice, String text, CompletionLogprobs logprobs,
+                             String finishReason) {
+        return new Completion(id, "text_completion", created, model.name(),
+                List.of(new Completion.Choice(text, choice, logprobs, finishReason)), null, null);
+    }
+}
