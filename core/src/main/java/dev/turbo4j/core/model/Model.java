@@ -1,38 +1,57 @@
 package dev.turbo4j.core.model;
 
+import dev.turbo4j.core.quant.QuantizationConfig;
 import dev.turbo4j.core.safetensors.TensorStore;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A model folder loaded for inference: its config and its weights, memory-mapped. Close it
- * to unmap the files.
+ * A model folder loaded for inference: its config and its weights, memory-mapped (and, for
+ * AWQ/GPTQ checkpoints, repacked once into off-heap memory the model owns). Close it to
+ * unmap the files and free the repacked weights.
  */
 public final class Model implements AutoCloseable {
     private final Path dir;
     private final ModelConfig config;
+    private final QuantizationConfig quantization;
     private final TensorStore store;
+    private final Arena repacked;
+    private final long repackedBytes;
     private final ModelWeights weights;
 
-    private Model(Path dir, ModelConfig config, TensorStore store, ModelWeights weights) {
+    private Model(Path dir, ModelConfig config, QuantizationConfig quantization, TensorStore store, Arena repacked,
+                  long repackedBytes, ModelWeights weights) {
         this.dir = dir;
         this.config = config;
+        this.quantization = quantization;
         this.store = store;
+        this.repacked = repacked;
+        this.repackedBytes = repackedBytes;
         this.weights = weights;
     }
 
-    /** Loads a Hugging Face model folder (config.json + safetensors). */
+    /** Loads a Hugging Face model folder (config.json + safetensors), detecting its format. */
     public static Model load(Path dir) {
+        return load(dir, LoadOptions.DEFAULT);
+    }
+
+    /** Loads a model folder as {@code options} say. */
+    public static Model load(Path dir, LoadOptions options) {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException(dir + ": not a folder (give the path of a Hugging Face model folder)");
         }
         ModelConfig config = ModelConfig.load(dir);
+        QuantizationConfig quantization = QuantizationConfig.read(dir, options.modelFormat());
         TensorStore store = TensorStore.open(dir);
+        Arena repacked = Arena.ofShared();
         try {
-            ModelWeights weights = new WeightLoader(store, config).load();
-            return new Model(dir, config, store, weights);
+            WeightLoader loader = new WeightLoader(store, config, quantization, repacked);
+            ModelWeights weights = loader.load();
+            return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), weights);
         } catch (RuntimeException e) {
+            repacked.close();
             store.close();
             throw e;
         }
@@ -50,13 +69,26 @@ public final class Model implements AutoCloseable {
         return weights;
     }
 
+    /** How the folder stores its linear weights. */
+    public QuantizationConfig quantization() {
+        return quantization;
+    }
+
     /** Bytes of the mapped weight files. */
     public long mappedBytes() {
         return store.mappedBytes();
     }
 
+    /** Bytes of weights repacked at load: resident off-heap memory beside the map (0 when loading is a pure map). */
+    public long repackedBytes() {
+        return repackedBytes;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (repacked.scope().isAlive()) {
+            repacked.close();
+        }
         store.close();
     }
 }

@@ -3,25 +3,43 @@ package dev.turbo4j.core.model;
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kernel.StackedLinear;
+import dev.turbo4j.core.quant.LinearLoader;
+import dev.turbo4j.core.quant.QuantizationConfig;
 import dev.turbo4j.core.safetensors.TensorInfo;
 import dev.turbo4j.core.safetensors.TensorStore;
 import dev.turbo4j.core.tensor.DType;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Builds {@link ModelWeights} from a folder's tensors, following the family's
- * {@link WeightNames} and checking every shape against config.json.
+ * {@link WeightNames} and checking every shape against config.json. Linear layers load in
+ * the folder's format (dense or quantized, see {@link LinearLoader}); embeddings and norms
+ * are dense.
  */
 public final class WeightLoader {
     private final TensorStore store;
     private final ModelConfig config;
+    private final LinearLoader linears;
 
+    /** A loader for dense folders. */
     public WeightLoader(TensorStore store, ModelConfig config) {
+        this(store, config, QuantizationConfig.dense(store.dir().resolve("config.json")), Arena.global());
+    }
+
+    /** A loader whose repacked weights (if any) live in {@code arena}. */
+    public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena) {
         this.store = store;
         this.config = config;
+        this.linears = new LinearLoader(store, quant, arena, this::dense);
+    }
+
+    /** Bytes of weights repacked at load (resident off-heap, beside the memory map). */
+    public long repackedBytes() {
+        return linears.repackedBytes();
     }
 
     public ModelWeights load() {
@@ -34,14 +52,16 @@ public final class WeightLoader {
         }
         float[] finalNorm = vector(names.finalNorm() + ".weight", hidden);
         LinearWeight lmHead;
-        if (config.tieWordEmbeddings() || !store.has(names.lmHead() + ".weight")) {
+        String head = names.lmHead();
+        boolean hasHead = store.has(head + ".weight") || store.has(head + ".qweight");
+        if (config.tieWordEmbeddings() || !hasHead) {
             if (!config.tieWordEmbeddings()) {
                 // Some exporters drop the head of tied models without saying so in config.json.
                 store.get(names.lmHead() + ".weight");
             }
             lmHead = embedding;
         } else {
-            lmHead = dense(names.lmHead(), config.vocabSize(), hidden);
+            lmHead = linears.load(head, config.vocabSize(), hidden);
         }
         return new ModelWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
     }
@@ -53,7 +73,7 @@ public final class WeightLoader {
         float[] qkvBias = null;
         if (n.packedQkv()) {
             String base = WeightNames.layer(n.qkv(), i);
-            qkv = dense(base, qkvRows, hidden);
+            qkv = linears.load(base, qkvRows, hidden);
             if (config.qkvBias()) {
                 qkvBias = vector(base + ".bias", qkvRows);
             }
@@ -61,20 +81,20 @@ public final class WeightLoader {
             String q = WeightNames.layer(n.q(), i);
             String k = WeightNames.layer(n.k(), i);
             String v = WeightNames.layer(n.v(), i);
-            qkv = new StackedLinear(List.of(dense(q, config.qDim(), hidden), dense(k, config.kvDim(), hidden),
-                    dense(v, config.kvDim(), hidden)));
+            qkv = new StackedLinear(List.of(linears.load(q, config.qDim(), hidden), linears.load(k, config.kvDim(), hidden),
+                    linears.load(v, config.kvDim(), hidden)));
             if (config.qkvBias()) {
                 qkvBias = concat(vector(q + ".bias", config.qDim()), vector(k + ".bias", config.kvDim()),
                         vector(v + ".bias", config.kvDim()));
             }
         }
         String o = WeightNames.layer(n.o(), i);
-        LinearWeight oWeight = dense(o, hidden, config.qDim());
+        LinearWeight oWeight = linears.load(o, hidden, config.qDim());
         float[] oBias = config.oBias() ? vector(o + ".bias", hidden) : null;
         int inter = config.intermediateSize();
-        LinearWeight gateUp = new StackedLinear(List.of(dense(WeightNames.layer(n.gate(), i), inter, hidden),
-                dense(WeightNames.layer(n.up(), i), inter, hidden)));
-        LinearWeight down = dense(WeightNames.layer(n.down(), i), hidden, inter);
+        LinearWeight gateUp = new StackedLinear(List.of(linears.load(WeightNames.layer(n.gate(), i), inter, hidden),
+                linears.load(WeightNames.layer(n.up(), i), inter, hidden)));
+        LinearWeight down = linears.load(WeightNames.layer(n.down(), i), hidden, inter);
         return new LayerWeights(vector(WeightNames.layer(n.attentionNorm(), i) + ".weight", hidden), qkv, qkvBias,
                 oWeight, oBias, vector(WeightNames.layer(n.mlpNorm(), i) + ".weight", hidden), gateUp, down);
     }

@@ -1,0 +1,122 @@
+package dev.turbo4j.core.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A linear weight quantized to 4 bits in groups along the input dimension (W4A16): AWQ and
+ * GPTQ checkpoints are repacked into this layout once, at load or by {@code turbo4j convert}.
+ * Element (r, c) is {@code (q[r][c] - zero[r][g]) * scale[r][g]} with {@code g = c / groupSize}.
+ *
+ * <p>The layout (Turbo4j's "nibble-128"), chosen so that one int-vector load at any width
+ * yields, per nibble, weights of consecutive columns:
+ * <ul>
+ *   <li>{@code packed}: [rows × cols / 2] bytes. Each row is a run of 128-column chunks of 64
+ *       bytes = 16 little-endian int32 words; bits 4j..4j+3 of word k hold q of column
+ *       {@code chunk * 128 + 16 j + k} (0..15).</li>
+ *   <li>{@code scales}: [rows × cols / groupSize] IEEE half floats, row-major.</li>
+ *   <li>{@code zeros}: [rows × cols / groupSize] unsigned bytes (0..16), row-major.</li>
+ * </ul>
+ * cols must be a multiple of {@value #CHUNK} and groupSize a multiple of {@value #CHUNK} that
+ * divides cols, so every chunk lies in one group.
+ */
+public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, MemorySegment zeros, int rows, int cols,
+                              int groupSize, Int4Kernel kernel) implements LinearWeight {
+    /** Columns per packed chunk (16 words of 8 nibbles). */
+    public static final int CHUNK = 128;
+    /** Bytes per packed chunk. */
+    public static final int CHUNK_BYTES = CHUNK / 2;
+
+    private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public Int4GroupWeight {
+        if (!supportsShape(cols, groupSize)) {
+            throw new IllegalArgumentException("int4 weights need cols and groupSize multiples of " + CHUNK
+                    + " with groupSize dividing cols; got cols " + cols + ", groupSize " + groupSize);
+        }
+        long groups = (long) rows * (cols / groupSize);
+        if (packed.byteSize() != (long) rows * cols / 2 || scales.byteSize() != groups * 2 || zeros.byteSize() != groups) {
+            throw new IllegalArgumentException("int4 weight segments do not match " + rows + "x" + cols + " in groups of " + groupSize);
+        }
+    }
+
+    /** Whether this layout can hold a [rows × cols] weight in groups of groupSize. */
+    public static boolean supportsShape(int cols, int groupSize) {
+        return cols > 0 && groupSize > 0 && groupSize % CHUNK == 0 && cols % groupSize == 0;
+    }
+
+    /** A weight on the SIMD kernel. */
+    public static Int4GroupWeight of(MemorySegment packed, MemorySegment scales, MemorySegment zeros, int rows, int cols,
+                                     int groupSize) {
+        return new Int4GroupWeight(packed, scales, zeros, rows, cols, groupSize, Int4Kernels.simd());
+    }
+
+    /** The same weight on another kernel (the scalar reference in tests). */
+    public Int4GroupWeight withKernel(Int4Kernel other) {
+        return new Int4GroupWeight(packed, scales, zeros, rows, cols, groupSize, other);
+    }
+
+    public int groupsPerRow() {
+        return cols / groupSize;
+    }
+
+    /** Byte offset in {@link #packed} of the word and the nibble shift holding column c: see the layout. */
+    static long wordOffset(int cols, int r, int c) {
+        int inChunk = c % CHUNK;
+        return (long) r * (cols / 2) + (long) (c / CHUNK) * CHUNK_BYTES + (long) (inChunk % 16) * Integer.BYTES;
+    }
+
+    static int nibbleShift(int c) {
+        return 4 * ((c % CHUNK) / 16);
+    }
+
+    /** q[r][c], 0..15. */
+    public int q(int r, int c) {
+        return (packed.get(WORD, wordOffset(cols, r, c)) >>> nibbleShift(c)) & 0xF;
+    }
+
+    /** The zero point of row r, group g. */
+    public int zero(int r, int g) {
+        return zeros.get(ValueLayout.JAVA_BYTE, (long) r * groupsPerRow() + g) & 0xFF;
+    }
+
+    /** The scale of row r, group g. */
+    public float scale(int r, int g) {
+        return Float.float16ToFloat(scales.get(HALF, ((long) r * groupsPerRow() + g) * 2));
+    }
+
+    /** Element (r, c) dequantized; exact in F32 ((q − zero) has 5 bits, the scale 11). */
+    public float get(int r, int c) {
+        int g = c / groupSize;
+        return (q(r, c) - zero(r, g)) * scale(r, g);
+    }
+
+    @Override
+    public int inFeatures() {
+        return cols;
+    }
+
+    @Override
+    public int outFeatures() {
+        return rows;
+    }
+
+    @Override
+    public long byteSize() {
+        return packed.byteSize() + scales.byteSize() + zeros.byteSize();
+    }
+
+    @Override
+    public void multiply(float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
+        kernel.multiply(this, x, tokens, y, rowStart, rowEnd);
+    }
+
+    @Override
+    public void readRow(int r, float[] dst, int offset) {
+        for (int c = 0; c < cols; c++) {
+            dst[offset + c] = get(r, c);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.turbo4j.core.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * SIMD kernel for {@link Int8ChannelWeight}: one byte-vector load gives 4 float vectors of
+ * consecutive columns (sign-extended and converted in registers); the sum of q · x is scaled
+ * by the row's scale once at the end.
+ *
+ * <p>Same two paths as {@link SimdInt4Kernel}: a fused GEMV for fewer than 4 tokens, and for
+ * more, rows widened once per token block into F32 scratch and the 4 × 4 tile of
+ * {@link WidenedTiles} — the same per-(row, token) order, so results are batch invariant.
+ */
+final class SimdInt8Kernel implements Int8Kernel {
+    private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    private static final int L = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    @Override
+    public void multiply(Int8ChannelWeight w, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
+        int rows = w.rows();
+        int cols = w.cols();
+        Objects.checkFromToIndex(rowStart, rowEnd, rows);
+        Objects.checkFromIndexSize(0, (long) tokens * cols, x.length);
+        Objects.checkFromIndexSize(0, (long) tokens * rows, y.length);
+        if (rowStart == rowEnd || tokens == 0) {
+            return;
+        }
+        WidenedTiles.Scratch scratch = WidenedTiles.Scratch.current();
+        float[] sums = scratch.sums;
+        if (tokens < WidenedTiles.TOKENS) {
+            for (int r = rowStart; r < rowEnd; r += WidenedTiles.ROWS) {
+                int rowCount = Math.min(WidenedTiles.ROWS, rowEnd - r);
+                for (int t = 0; t < tokens; t++) {
+                    gemvTile(w, r, rowCount, x, t * cols, scratch);
+                    store(w, sums, 0, y, t * rows, r, rowCount);
+                }
+            }
+            return;
+        }
+        float[] widened = scratch.rows(cols);
+        int block = WidenedTiles.tokenBlock(cols);
+        for (int t0 = 0; t0 < tokens; t0 += block) {
+            int t1 = Math.min(tokens, t0 + block);
+            for (int r = rowStart; r < rowEnd; r += WidenedTiles.ROWS) {
+                int rowCount = Math.min(WidenedTiles.ROWS, rowEnd - r);
+                widenRows(w, r, rowCount, widened);
+                int t = t0;
+                for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
+                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, sums, scratch.lanes);
+                    for (int j = 0; j < WidenedTiles.TOKENS; j++) {
+                        store(w, sums, j * WidenedTiles.ROWS, y, (t + j) * rows, r, rowCount);
+                    }
+                }
+                for (; t < t1; t++) {
+                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, sums, scratch.lanes);
+                    store(w, sums, 0, y, t * rows, r, rowCount);
+                }
+            }
+        }
+    }
+
+    /** y[yRow0 + r + i] = sums[from + i] · scale(r + i). */
+    private static void store(Int8ChannelWeight w, float[] sums, int from, float[] y, int yRow0, int r, int rowCount) {
+        for (int i = 0; i < rowCount; i++) {
+            y[yRow0 + r + i] = sums[from + i] * w.scale(r + i);
+        }
+    }
+
+    private static FloatVector part(ByteVector b, int p) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, p);
+    }
+
+    /** sums[i] = Σ q[row0 + i][c] · x[xOff + c] (unscaled) for 4 rows, the last repeated. */
+    private static void gemvTile(Int8ChannelWeight w, int row0, int rowCount, float[] x, int xOff,
+                                 WidenedTiles.Scratch scratch) {
+        MemorySegment q = w.q();
+        int cols = w.cols();
+        int last = rowCount - 1;
+        long b0 = (long) row0 * cols;
+        long b1 = (long) (row0 + Math.min(1, last)) * cols;
+        long b2 = (long) (row0 + Math.min(2, last)) * cols;
+        long b3 = (long) (row0 + Math.min(3, last)) * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c += B.length()) {
+            ByteVector q0 = ByteVector.fromMemorySegment(B, q, b0 + c, LE);
+            ByteVector q1 = ByteVector.fromMemorySegment(B, q, b1 + c, LE);
+            ByteVector q2 = ByteVector.fromMemorySegment(B, q, b2 + c, LE);
+            ByteVector q3 = ByteVector.fromMemorySegment(B, q, b3 + c, LE);
+            for (int p = 0; p < 4; p++) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + c + p * L);
+                a0 = part(q0, p).fma(xv, a0);
+                a1 = part(q1, p).fma(xv, a1);
+                a2 = part(q2, p).fma(xv, a2);
+                a3 = part(q3, p).fma(xv, a3);
+            }
+        }
+        float[] lanes = scratch.lanes;
+        scratch.sums[0] = WidenedTiles.laneSum(a0, lanes);
+        scratch.sums[1] = WidenedTiles.laneSum(a1, lanes);
+        scratch.sums[2] = WidenedTiles.laneSum(a2, lanes);
+        scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
+    }
+
+    /** Rows row0.. (4, the last repeated) as floats, unscaled, into dst[i * cols ..]. */
+    private static void widenRows(Int8ChannelWeight w, int row0, int rowCount, float[] dst) {
+        MemorySegment q = w.q();
+        int cols = w.cols();
+        for (int i = 0; i < WidenedTiles.ROWS; i++) {
+            long base = (long) (row0 + Math.min(i, rowCount - 1)) * cols;
+            int out = i * cols;
+            for (int c = 0; c < cols; c += B.length()) {
+                ByteVector b = ByteVector.fromMemorySegment(B, q, base + c, LE);
+                for (int p = 0; p < 4; p++) {
+                    part(b, p).intoArray(dst, out + c + p * L);
+                }
+            }
+        }
+    }
+}

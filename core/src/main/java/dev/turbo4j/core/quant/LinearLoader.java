@@ -1,0 +1,111 @@
+package dev.turbo4j.core.quant;
+
+import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.kernel.Int8ChannelWeight;
+import dev.turbo4j.core.kernel.LinearWeight;
+import dev.turbo4j.core.model.ModelLoadException;
+import dev.turbo4j.core.safetensors.TensorInfo;
+import dev.turbo4j.core.safetensors.TensorStore;
+import dev.turbo4j.core.tensor.DType;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Loads one linear layer in the folder's format. A quantized layer is one with a
+ * {@code <name>.qweight} tensor; layers named in modules_to_not_convert, or stored only as
+ * {@code <name>.weight} (lm_head in AWQ/GPTQ checkpoints), load dense.
+ *
+ * <p>AWQ and GPTQ layers are repacked into {@link Int4GroupWeight}'s layout in the model's
+ * arena; Turbo4j's own formats are read straight from the memory map.
+ */
+public final class LinearLoader {
+    /** Loads a dense layer from {@code <base>.weight}, checking it is [rows × cols]. */
+    @FunctionalInterface
+    public interface DenseLoader {
+        LinearWeight load(String base, int rows, int cols);
+    }
+
+    private final TensorStore store;
+    private final QuantizationConfig quant;
+    private final Arena arena;
+    private final DenseLoader dense;
+    private long repackedBytes;
+
+    public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense) {
+        this.store = store;
+        this.quant = quant;
+        this.arena = arena;
+        this.dense = dense;
+    }
+
+    /** Whether a layer is stored quantized (so it is loaded through this format's path). */
+    public boolean isQuantized(String base) {
+        return quant.format() != ModelFormat.HF && !quant.keepsDense(base)
+                && (store.has(base + ".qweight") || !store.has(base + ".weight"));
+    }
+
+    /** The layer {@code base} (name without suffix), W of shape [rows = out × cols = in]. */
+    public LinearWeight load(String base, int rows, int cols) {
+        if (!isQuantized(base)) {
+            return dense.load(base, rows, cols);
+        }
+        return switch (quant.format()) {
+            case AWQ -> repack(base, new AwqGemmSource(store, base, rows, cols));
+            case GPTQ -> repack(base, new GptqSource(store, base, rows, cols, quant.gptqZeroOffset()));
+            case TURBO4J_INT8 -> int8(base, rows, cols);
+            case TURBO4J_INT4 -> preparedInt4(base, rows, cols);
+            case HF -> throw new IllegalStateException();
+        };
+    }
+
+    /** Bytes allocated for repacked weights (resident, off-heap, freed with the arena). */
+    public long repackedBytes() {
+        return repackedBytes;
+    }
+
+    private LinearWeight repack(String base, Int4Source source) {
+        if (!Int4GroupWeight.supportsShape(source.cols(), source.groupSize())) {
+            throw unsupportedGroups(base, source.cols(), source.groupSize());
+        }
+        Int4GroupWeight w = Int4Repacker.repack(source, arena);
+        repackedBytes += w.byteSize();
+        return w;
+    }
+
+    private ModelLoadException unsupportedGroups(String base, int cols, int groupSize) {
+        return new ModelLoadException(quant.source() + ": layer " + base + " has group size " + groupSize + " over "
+                + cols + " inputs; the int4 kernel supports group sizes that are multiples of " + Int4GroupWeight.CHUNK
+                + " and divide in_features (128, 256, …, or one group per row)");
+    }
+
+    private LinearWeight int8(String base, int rows, int cols) {
+        String layout = "turbo4j-int8";
+        TensorInfo q = QuantTensors.get(store, base + ".qweight", layout, DType.I8);
+        QuantTensors.checkShape(store, q, layout, rows, cols);
+        TensorInfo scales = store.get(base + ".scales");
+        if (scales.dtype() != DType.F32 || scales.rank() != 1 || scales.shape()[0] != rows) {
+            throw new ModelLoadException(store.dir() + ": tensor '" + scales.name() + "' is " + scales.dtype()
+                    + scales.shapeString() + " but " + layout + " needs F32 [" + rows + "]");
+        }
+        if (cols % Int8ChannelWeight.COLUMN_MULTIPLE != 0) {
+            throw new ModelLoadException(store.dir() + ": layer " + base + " has " + cols + " inputs; the int8 kernel needs"
+                    + " a multiple of " + Int8ChannelWeight.COLUMN_MULTIPLE);
+        }
+        return Int8ChannelWeight.of(q.data(), scales.data(), rows, cols);
+    }
+
+    private LinearWeight preparedInt4(String base, int rows, int cols) {
+        String layout = "turbo4j-int4";
+        TensorInfo packed = QuantTensors.get(store, base + ".qweight", layout, DType.U8);
+        TensorInfo scales = QuantTensors.get(store, base + ".scales", layout, DType.F16);
+        TensorInfo zeros = QuantTensors.get(store, base + ".qzeros", layout, DType.U8);
+        QuantTensors.checkShape(store, packed, layout, rows, cols / 2);
+        int groups = scales.dim(1);
+        if (groups <= 0 || cols % groups != 0 || !Int4GroupWeight.supportsShape(cols, cols / groups)) {
+            throw unsupportedGroups(base, cols, groups <= 0 ? 0 : cols / groups);
+        }
+        QuantTensors.checkShape(store, scales, layout, rows, groups);
+        QuantTensors.checkShape(store, zeros, layout, rows, groups);
+        return Int4GroupWeight.of(packed.data(), scales.data(), zeros.data(), rows, cols, cols / groups);
+    }
+}
