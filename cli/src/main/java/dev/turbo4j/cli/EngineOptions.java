@@ -9,6 +9,21 @@ final class EngineOptions {
     @Option(names = "--session-len", description = "Longest context of a session in tokens (default: the model's max_position_embeddings, at most 8192).")
     Integer sessionLen;
 
+    @Option(names = "--max-batch-size", description = "Sequences computed together in one step at most (default: 16).")
+    Integer maxBatchSize;
+
+    @Option(names = "--cache-max-entry-count", description = "KV pool size: a fraction (<= 1) of the free memory, or a number of blocks (> 1) (default: 0.8).")
+    Double cacheMaxEntryCount;
+
+    @Option(names = "--cache-block-seq-len", description = "Tokens per KV block (default: 64).")
+    Integer cacheBlockSeqLen;
+
+    @Option(names = "--enable-prefix-caching", description = "Share full prompt blocks between requests.")
+    boolean enablePrefixCaching;
+
+    @Option(names = "--tp", defaultValue = "1", description = "Tensor parallel ranks (1 on CPU).")
+    int tp;
+
     @Option(names = "--max-prefill-token-num", defaultValue = "8192", description = "Prompt tokens per forward step at most (chunked prefill; default: ${DEFAULT-VALUE}).")
     int maxPrefillTokenNum;
 
@@ -21,9 +36,20 @@ final class EngineOptions {
     /** The engine settings these flags describe. */
     dev.turbo4j.engine.EngineConfig config() {
         try {
-            return dev.turbo4j.engine.EngineConfig.defaults().withSessionLen(sessionLen == null ? 0 : sessionLen)
-                    .withMaxPrefillTokenNum(maxPrefillTokenNum).withThreads(threads()).withKvFormat(kvFormat())
-                    .withQuantPolicy(quantPolicy);
+            dev.turbo4j.engine.EngineConfig c = dev.turbo4j.engine.EngineConfig.defaults()
+                    .withSessionLen(sessionLen == null ? 0 : sessionLen).withMaxPrefillTokenNum(maxPrefillTokenNum)
+                    .withThreads(threads()).withKvFormat(kvFormat()).withEnablePrefixCaching(enablePrefixCaching)
+                    .withQuantPolicy(quantPolicy).withTp(tp);
+            if (maxBatchSize != null) {
+                c = c.withMaxBatchSize(maxBatchSize);
+            }
+            if (cacheMaxEntryCount != null) {
+                c = c.withCacheMaxEntryCount(cacheMaxEntryCount);
+            }
+            if (cacheBlockSeqLen != null) {
+                c = c.withCacheBlockSeqLen(cacheBlockSeqLen);
+            }
+            return c;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage().replace('_', '-'));
         }

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "turbo4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LLM inference and serving on the JVM.",
         subcommands = {ChatCommand.class, GenerateCommand.class, PplCommand.class, TokenizeCommand.class,
-                ListCommand.class, CheckEnvCommand.class, BenchCommand.class, DevCommand.class,
+                ListCommand.class, CheckEnvCommand.class, ServeCommand.class, BenchCommand.class, DevCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -20,6 +20,10 @@ public final class Main implements Runnable {
         // One short line per log record on stderr (the engine logs its KV pool size at start).
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
+        // Jetty (api_server) logs through SLF4J: warnings and errors only, unless asked otherwise.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
     }
 

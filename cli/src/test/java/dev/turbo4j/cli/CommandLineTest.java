@@ -203,4 +203,40 @@ class CommandLineTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void benchServeMeasuresARunningServer() throws Exception {
+        Path dir = Path.of(MODEL);
+        try (dev.turbo4j.engine.LocalModel lm = dev.turbo4j.engine.LocalModel.open(dir, 2);
+             dev.turbo4j.engine.Engine engine = dev.turbo4j.engine.Engine.start(lm,
+                     dev.turbo4j.engine.EngineConfig.defaults().withSessionLen(512));
+             dev.turbo4j.server.ApiServer server = dev.turbo4j.server.ApiServer.start(
+                     new dev.turbo4j.server.ServedModel(engine, "kjv", dev.turbo4j.core.chat.ChatTemplates.resolve(dir, null)),
+                     dev.turbo4j.server.ServerConfig.defaults().withServerName("127.0.0.1").withServerPort(0))) {
+            Result r = run("bench", "serve", server.url(), "--concurrency", "2", "--num-prompts", "4", "--stream",
+                    "--random-input-len", "8", "--random-output-len", "5", "--json");
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode j = json.readTree(r.out());
+            assertThat(j.get("successful").asInt()).isEqualTo(4);
+            assertThat(j.get("failed").asInt()).isZero();
+            assertThat(j.get("output_tokens").asInt()).isEqualTo(20);
+            assertThat(j.get("ttft_ms").get("mean").asDouble()).isPositive();
+            assertThat(j.get("tpot_ms").get("median").asDouble()).isPositive();
+            assertThat(j.get("kv_blocks_after").get("free").asInt()).isEqualTo(j.get("kv_blocks_after").get("total").asInt());
+        }
+    }
+
+    @Test
+    void serveApiServerValidatesItsFlags() {
+        Result help = run("serve", "api_server", "--help");
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("--server-port", "--api-keys", "--max-concurrent-requests", "--max-batch-size",
+                "--cache-max-entry-count", "--enable-prefix-caching", "--quant-policy", "--tp", "--chat-template");
+        Result bad = run("serve", "api_server", MODEL, "--max-concurrent-requests", "0");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("max-concurrent-requests");
+        Result tp = run("serve", "api_server", MODEL, "--tp", "2");
+        assertThat(tp.exit()).isEqualTo(1);
+        assertThat(tp.err()).contains("tp 2");
+    }
 }

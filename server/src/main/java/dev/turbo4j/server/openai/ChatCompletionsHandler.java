@@ -23,10 +23,12 @@ import static dev.turbo4j.server.http.ApiException.require;
 public final class ChatCompletionsHandler implements Handler {
     private final ServedModel model;
     private final Admission admission;
+    private final TokenTexts tokenTexts;
 
     public ChatCompletionsHandler(ServedModel model, Admission admission) {
         this.model = model;
         this.admission = admission;
+        this.tokenTexts = new TokenTexts(model.tokenizer());
     }
 
     @Override
@@ -65,7 +67,7 @@ public final class ChatCompletionsHandler implements Handler {
         List<ChatCompletion.Choice> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             GenerationResult r = results.get(i);
-            ChatLogprobs lp = r.logprobs().isEmpty() ? null : LogprobsMapper.chat(r.logprobs(), model.tokenizer());
+            ChatLogprobs lp = r.logprobs().isEmpty() ? null : LogprobsMapper.chat(r.logprobs(), tokenTexts);
             out.add(new ChatCompletion.Choice(i, new ChatCompletion.Message("assistant", r.text(), null), lp,
                     r.finishReason().openAiName()));
         }
@@ -106,7 +108,7 @@ public final class ChatCompletionsHandler implements Handler {
     }
 
     private ChatLogprobs logprobs(List<TokenLogprobs> pending) {
-        return pending.isEmpty() ? null : LogprobsMapper.chat(pending, model.tokenizer());
+        return pending.isEmpty() ? null : LogprobsMapper.chat(pending, tokenTexts);
     }
 
     private ChatCompletionChunk chunk(String id, long created, int choice, ChatCompletionChunk.Delta delta,

@@ -27,10 +27,12 @@ public final class CompletionsHandler implements Handler {
 
     private final ServedModel model;
     private final Admission admission;
+    private final TokenTexts tokenTexts;
 
     public CompletionsHandler(ServedModel model, Admission admission) {
         this.model = model;
         this.admission = admission;
+        this.tokenTexts = new TokenTexts(model.tokenizer());
     }
 
     @Override
@@ -109,7 +111,7 @@ public final class CompletionsHandler implements Handler {
             GenerationResult r = results.get(i);
             String echo = echoes[choices.promptIndex(i)];
             CompletionLogprobs lp = r.logprobs().isEmpty() ? null
-                    : LogprobsMapper.completion(r.logprobs(), model.tokenizer(), echo.length());
+                    : LogprobsMapper.completion(r.logprobs(), tokenTexts, echo.length());
             out.add(new Completion.Choice(echo + r.text(), i, lp, r.finishReason().openAiName()));
         }
         return new Completion(id, "text_completion", created, model.name(), out, choices.usage(results), null);
@@ -142,7 +144,7 @@ public final class CompletionsHandler implements Handler {
             pending.addAll(out.logprobs());
             if (!out.text().isEmpty() || out.finished()) {
                 CompletionLogprobs lp = pending.isEmpty() ? null
-                        : LogprobsMapper.completion(pending, model.tokenizer(), offset);
+                        : LogprobsMapper.completion(pending, tokenTexts, offset);
                 events.send(chunk(id, created, choice, out.text(), lp,
                         out.finished() ? out.finishReason().openAiName() : null));
                 offset += out.text().length();

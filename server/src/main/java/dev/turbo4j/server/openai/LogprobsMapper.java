@@ -1,7 +1,6 @@
 package dev.turbo4j.server.openai;
 
 import dev.turbo4j.core.sampling.TokenLogprobs;
-import dev.turbo4j.core.tokenizer.Tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,43 +13,39 @@ final class LogprobsMapper {
     private LogprobsMapper() {
     }
 
-    static ChatLogprobs chat(List<TokenLogprobs> tokens, Tokenizer tokenizer) {
+    static ChatLogprobs chat(List<TokenLogprobs> tokens, TokenTexts texts) {
         List<ChatLogprobs.TokenLogprob> content = new ArrayList<>(tokens.size());
         for (TokenLogprobs t : tokens) {
             List<ChatLogprobs.TopLogprob> top = new ArrayList<>(t.topIds().length);
             for (int i = 0; i < t.topIds().length; i++) {
-                String s = text(tokenizer, t.topIds()[i]);
+                String s = texts.of(t.topIds()[i]);
                 top.add(new ChatLogprobs.TopLogprob(s, t.topLogprobs()[i], bytes(s)));
             }
-            String s = text(tokenizer, t.id());
+            String s = texts.of(t.id());
             content.add(new ChatLogprobs.TokenLogprob(s, t.logprob(), bytes(s), top));
         }
         return new ChatLogprobs(content, null);
     }
 
     /** {@code offset}: where the first token's text starts in the choice's text. */
-    static CompletionLogprobs completion(List<TokenLogprobs> tokens, Tokenizer tokenizer, int offset) {
-        List<String> texts = new ArrayList<>();
+    static CompletionLogprobs completion(List<TokenLogprobs> tokens, TokenTexts texts, int offset) {
+        List<String> tokenTexts = new ArrayList<>();
         List<Float> lps = new ArrayList<>();
         List<Map<String, Float>> tops = new ArrayList<>();
         List<Integer> offsets = new ArrayList<>();
         for (TokenLogprobs t : tokens) {
-            String s = text(tokenizer, t.id());
-            texts.add(s);
+            String s = texts.of(t.id());
+            tokenTexts.add(s);
             lps.add(t.logprob());
             Map<String, Float> top = new LinkedHashMap<>();
             for (int i = 0; i < t.topIds().length; i++) {
-                top.putIfAbsent(text(tokenizer, t.topIds()[i]), t.topLogprobs()[i]);
+                top.putIfAbsent(texts.of(t.topIds()[i]), t.topLogprobs()[i]);
             }
             tops.add(top);
             offsets.add(offset);
             offset += s.length();
         }
-        return new CompletionLogprobs(texts, lps, tops, offsets);
-    }
-
-    private static String text(Tokenizer tokenizer, int id) {
-        return tokenizer.decode(new int[] {id}, false);
+        return new CompletionLogprobs(tokenTexts, lps, tops, offsets);
     }
 
     private static int[] bytes(String s) {
