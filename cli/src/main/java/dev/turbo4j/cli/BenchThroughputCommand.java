@@ -63,15 +63,6 @@ final class BenchThroughputCommand implements Callable<Integer> {
     @Option(names = "--shared-prefix-len", defaultValue = "0", description = "Every prompt starts with the same P tokens (a system prompt).")
     int sharedPrefixLen;
 
-    @Option(names = "--enable-prefix-caching", description = "Share cached prompt blocks between requests.")
-    boolean prefixCaching;
-
-    @Option(names = "--max-batch-size", description = "Engine batch size (default: the concurrency).")
-    Integer maxBatchSize;
-
-    @Option(names = "--cache-max-entry-count", description = "KV pool: fraction of free memory (≤ 1) or number of blocks (> 1).")
-    Double cacheMaxEntryCount;
-
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random prompts (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -95,11 +86,8 @@ final class BenchThroughputCommand implements Callable<Integer> {
         Path dir = ModelPaths.resolve(model);
         try (LocalModel lm = LocalModel.open(dir, engine.threads())) {
             List<Prompt> prompts = prompts(lm);
-            var config = engine.config().withMaxBatchSize(maxBatchSize != null ? maxBatchSize : concurrency)
-                    .withEnablePrefixCaching(prefixCaching);
-            if (cacheMaxEntryCount != null) {
-                config = config.withCacheMaxEntryCount(cacheMaxEntryCount);
-            }
+            // The batch holds every client's request unless --max-batch-size says otherwise.
+            var config = engine.maxBatchSize != null ? engine.config() : engine.config().withMaxBatchSize(concurrency);
             try (Engine eng = Engine.start(lm, config)) {
                 // Warm-up: compile the hot paths before timing.
                 eng.generate(prompts.getFirst().ids(), GenerationConfig.greedy().withMaxNewTokens(4).withIgnoreEos(true)).result();
@@ -239,7 +227,7 @@ final class BenchThroughputCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "TPOT (ms)           %s%n", LatencyStats.of(tpot).format());
             out.printf(Locale.ROOT, "E2E  (ms)           %s%n", LatencyStats.of(e2e).format());
             out.printf(Locale.ROOT, "engine overhead     %10.1f %% of step time (scheduling, sampling, streaming)%n", 100 * overhead);
-            if (prefixCaching) {
+            if (engine.enablePrefixCaching) {
                 out.printf(Locale.ROOT, "prefix cache hits   %10d tokens%n", after.prefixHitTokens() - before.prefixHitTokens());
             }
         }
