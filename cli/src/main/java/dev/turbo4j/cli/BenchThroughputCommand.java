@@ -93,7 +93,7 @@ final class BenchThroughputCommand implements Callable<Integer> {
             throw new UserException("--concurrency, --num-prompts, --input-len and --output-len must be >= 1");
         }
         Path dir = ModelPaths.resolve(model);
-        try (LocalModel lm = LocalModel.open(dir, engine.threads())) {
+        try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
             List<Prompt> prompts = prompts(lm);
             var config = engine.config().withMaxBatchSize(maxBatchSize != null ? maxBatchSize : concurrency)
                     .withEnablePrefixCaching(prefixCaching);
