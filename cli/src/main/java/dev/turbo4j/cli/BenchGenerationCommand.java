@@ -65,7 +65,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
         }
         Path dir = ModelPaths.resolve(model);
         PrintWriter out = spec.commandLine().getOut();
-        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir)) {
+        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
             ModelConfig c = m.config();
             if (promptTokens + newTokens > c.maxPositionEmbeddings()) {
                 throw new UserException("--prompt-tokens + --new-tokens exceeds the model's context of " + c.maxPositionEmbeddings());
@@ -95,6 +95,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("threads", pool.threads());
                 n.put("prompt_tokens", promptTokens);
                 n.put("new_tokens", newTokens);
+                n.put("model_format", m.quantization().format().id());
+                n.put("weights_mapped_bytes", m.mappedBytes());
+                n.put("weights_repacked_bytes", m.repackedBytes());
                 n.put("prefill_tok_s", prefillTps);
                 n.put("first_token_latency_ms", run.firstTokenNanos / 1e6);
                 n.put("decode_tok_s", decodeTps);
@@ -108,6 +111,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 out.println(mapper.writeValueAsString(n));
             } else {
                 out.printf(Locale.ROOT, "model            %s (%s, %d threads)%n", dir, c.architecture().hfName(), pool.threads());
+                out.printf(Locale.ROOT, "weights          %s: %.3f GB mapped from the files, %.3f GB repacked at load (off-heap)%n",
+                        m.quantization().format().id(), m.mappedBytes() / 1e9, m.repackedBytes() / 1e9);
                 out.printf(Locale.ROOT, "prompt / new     %d / %d tokens%n", promptTokens, newTokens);
                 out.printf(Locale.ROOT, "prefill          %.1f tok/s  (%.1f GFLOP/s = %.0f%% of peak %.1f GFLOP/s)%n",
                         prefillTps, prefillGflops, 100 * prefillGflops / peak, peak);

@@ -84,7 +84,7 @@ final class BenchThroughputCommand implements Callable<Integer> {
             throw new UserException("--concurrency, --num-prompts, --input-len and --output-len must be >= 1");
         }
         Path dir = ModelPaths.resolve(model);
-        try (LocalModel lm = LocalModel.open(dir, engine.threads())) {
+        try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
             List<Prompt> prompts = prompts(lm);
             // The batch holds every client's request unless --max-batch-size says otherwise.
             var config = engine.maxBatchSize != null ? engine.config() : engine.config().withMaxBatchSize(concurrency);

@@ -48,7 +48,7 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = ModelPaths.resolve(model);
         try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
-             LocalModel lm = LocalModel.open(dir, engine.threads())) {
+             LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
             PrintWriter out = terminal.writer();
             ChatTemplate template = ChatTemplates.resolve(dir, chatTemplate);
             GenerationConfig config = sampling.apply(lm.defaults());

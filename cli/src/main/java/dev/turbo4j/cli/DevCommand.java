@@ -2,6 +2,8 @@ package dev.turbo4j.cli;
 
 import dev.turbo4j.core.model.ModelShape;
 import dev.turbo4j.core.model.RandomModelWriter;
+import dev.turbo4j.core.quant.ModelFormat;
+import dev.turbo4j.core.quant.ModelQuantizer;
 import dev.turbo4j.core.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,6 +48,14 @@ final class DevCommand implements Runnable {
         @Option(names = "--tokenizer-from", paramLabel = "DIR", description = "Copy the tokenizer files of this folder.")
         Path tokenizerFrom;
 
+        @Option(names = "--quantize", paramLabel = "FORMAT",
+                description = "Also quantize (round-to-nearest): awq (4-bit, group 128, AutoAWQ gemm) or int8 (turbo4j-int8).")
+        String quantize;
+
+        @Option(names = "--quantize-lm-head", negatable = true, defaultValue = "false", fallbackValue = "true",
+                description = "With --quantize, quantize the output head too (default: ${DEFAULT-VALUE}).")
+        boolean quantizeLmHead;
+
         @Parameters(index = "0", paramLabel = "OUT", description = "Folder to write.")
         Path out;
 
@@ -63,18 +73,37 @@ final class DevCommand implements Runnable {
                 case "f16", "float16" -> DType.F16;
                 default -> throw new UserException("--dtype must be f32, bf16 or f16, got " + dtype);
             };
+            ModelFormat format = null;
+            if (quantize != null) {
+                format = switch (quantize.toLowerCase(Locale.ROOT)) {
+                    case "awq" -> ModelFormat.AWQ;
+                    case "int8" -> ModelFormat.TURBO4J_INT8;
+                    default -> throw new UserException("--quantize must be awq or int8, got " + quantize);
+                };
+            }
             long start = System.nanoTime();
-            RandomModelWriter.write(shape, type, seed, out);
+            // A quantized model is written dense beside OUT first, then quantized into OUT.
+            Path denseOut = format == null ? out : out.resolveSibling(out.getFileName() + ".dense-tmp");
+            RandomModelWriter.write(shape, type, seed, denseOut);
             if (tokenizerFrom != null) {
                 for (String f : new String[] {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
                     Path src = tokenizerFrom.resolve(f);
                     if (Files.isRegularFile(src)) {
-                        Files.copy(src, out.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(src, denseOut.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
+            if (format != null) {
+                ModelQuantizer.quantize(denseOut, out, new ModelQuantizer.Options(format, 128, quantizeLmHead));
+                try (var files = Files.list(denseOut)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
+                Files.delete(denseOut);
+            }
             spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, %.2f B parameters, %s) in %.1f s%n", out, shape.name(),
-                    shape.parameterCount() / 1e9, type, (System.nanoTime() - start) / 1e9);
+                    shape.parameterCount() / 1e9, format == null ? type : type + " quantized to " + format.id(), (System.nanoTime() - start) / 1e9);
             return 0;
         }
     }

@@ -30,6 +30,10 @@ final class EngineOptions {
     @Option(names = "--threads", description = "Compute threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--model-format", paramLabel = "FORMAT",
+            description = "Weight format: hf, awq or gptq (default: detected from config.json's quantization_config).")
+    String modelFormat;
+
     @Option(names = "--kv-dtype", defaultValue = "bf16", description = "KV cache element type: f32 or bf16 (default: ${DEFAULT-VALUE}).")
     String kvDtype;
 
@@ -55,8 +59,17 @@ final class EngineOptions {
         }
     }
 
-    @Option(names = "--quant-policy", defaultValue = "0", description = "KV cache quantization: 0 (none), 8 (int8) or 4 (int4) (default: ${DEFAULT-VALUE}).")
-    int quantPolicy;
+    /** How to load the model folder: --model-format, else detection. */
+    dev.turbo4j.core.model.LoadOptions loadOptions() {
+        if (modelFormat == null) {
+            return dev.turbo4j.core.model.LoadOptions.DEFAULT;
+        }
+        dev.turbo4j.core.quant.ModelFormat f = dev.turbo4j.core.quant.ModelFormat.fromId(modelFormat);
+        if (f == null) {
+            throw new UserException("--model-format must be hf, awq or gptq, got " + modelFormat);
+        }
+        return dev.turbo4j.core.model.LoadOptions.DEFAULT.withModelFormat(f);
+    }
 
     int threads() {
         int t = threads != null ? threads : WorkerPool.defaultThreads();

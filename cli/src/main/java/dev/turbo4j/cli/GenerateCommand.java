@@ -56,7 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = ModelPaths.resolve(model);
         PrintWriter out = spec.commandLine().getOut();
-        try (LocalModel lm = LocalModel.open(dir, engine.threads())) {
+        try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
             GenerationConfig config = sampling.apply(lm.defaults());
             int[] ids;
             if (chat) {

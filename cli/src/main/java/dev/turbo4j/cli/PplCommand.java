@@ -92,7 +92,7 @@ final class PplCommand implements Callable<Integer> {
                 throw new UserException(dir + ": the tokenizer has no BOS token; use --no-bos");
             }
         }
-        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir)) {
+        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
             if (ctx + 1 > m.config().maxPositionEmbeddings()) {
                 throw new UserException("--ctx " + ctx + " is longer than the model's context ("
                         + m.config().maxPositionEmbeddings() + " positions)");

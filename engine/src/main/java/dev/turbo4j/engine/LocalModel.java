@@ -1,5 +1,6 @@
 package dev.turbo4j.engine;
 
+import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.ModelLoadException;
 import dev.turbo4j.core.parallel.WorkerPool;
@@ -33,13 +34,18 @@ public final class LocalModel implements AutoCloseable {
         this.transformer = new Transformer(model.config(), model.weights(), pool);
     }
 
-    /** Opens a folder with {@code threads} compute threads. */
+    /** Opens a folder with {@code threads} compute threads, detecting its weight format. */
     public static LocalModel open(Path dir, int threads) {
+        return open(dir, threads, LoadOptions.DEFAULT);
+    }
+
+    /** Opens a folder with {@code threads} compute threads, loading it as {@code options} say. */
+    public static LocalModel open(Path dir, int threads, LoadOptions options) {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException(dir + ": model folder not found");
         }
         Tokenizer tokenizer = TokenizerLoader.load(dir);
-        Model model = Model.load(dir);
+        Model model = Model.load(dir, options);
         GenerationConfig defaults = GenerationConfig.forModel(dir);
         return new LocalModel(model, tokenizer, defaults, new WorkerPool(threads));
     }

@@ -3,6 +3,7 @@ package dev.turbo4j.core.kernel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -10,7 +11,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * SIMD kernel for {@link Int8ChannelWeight}: one byte-vector load gives 4 float vectors of
+ * SIMD kernel for {@link Int8ChannelWeight}: one byte-vector load gives a float vector of
  * consecutive columns (sign-extended and converted in registers); the sum of q · x is scaled
  * by the row's scale once at the end.
  *
@@ -20,8 +21,14 @@ import java.util.Objects;
  */
 final class SimdInt8Kernel implements Int8Kernel {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(F.vectorShape());
     private static final int L = F.length();
+    /**
+     * Bytes loaded per step: L bytes (one float vector's worth) where such a species exists
+     * (512 and 256 bits), else 8 (two parts at 128 bits). Converting a whole-width byte
+     * vector part by part is much slower: C2 extracts each part separately.
+     */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final int PARTS = B.length() / L;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     @Override
@@ -95,7 +102,7 @@ final class SimdInt8Kernel implements Int8Kernel {
             ByteVector q1 = ByteVector.fromMemorySegment(B, q, b1 + c, LE);
             ByteVector q2 = ByteVector.fromMemorySegment(B, q, b2 + c, LE);
             ByteVector q3 = ByteVector.fromMemorySegment(B, q, b3 + c, LE);
-            for (int p = 0; p < 4; p++) {
+            for (int p = 0; p < PARTS; p++) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + c + p * L);
                 a0 = part(q0, p).fma(xv, a0);
                 a1 = part(q1, p).fma(xv, a1);
@@ -119,7 +126,7 @@ final class SimdInt8Kernel implements Int8Kernel {
             int out = i * cols;
             for (int c = 0; c < cols; c += B.length()) {
                 ByteVector b = ByteVector.fromMemorySegment(B, q, base + c, LE);
-                for (int p = 0; p < 4; p++) {
+                for (int p = 0; p < PARTS; p++) {
                     part(b, p).intoArray(dst, out + c + p * L);
                 }
             }

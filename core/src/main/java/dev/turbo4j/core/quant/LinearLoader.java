@@ -58,6 +58,27 @@ public final class LinearLoader {
         };
     }
 
+    /**
+     * The [rows = out, cols = in] of a quantized layer, read from its stored tensors (for
+     * tools that walk a folder's layers without the model's config).
+     */
+    public int[] quantizedShape(String base) {
+        TensorInfo q = store.get(base + ".qweight");
+        return switch (quant.format()) {
+            case AWQ -> new int[] {q.dim(1) * 8, q.dim(0)};
+            case GPTQ -> new int[] {q.dim(1), q.dim(0) * 8};
+            case TURBO4J_INT8 -> new int[] {q.dim(0), q.dim(1)};
+            case TURBO4J_INT4 -> new int[] {q.dim(0), q.dim(1) * 2};
+            case HF -> throw new ModelLoadException(store.dir() + ": " + base + ".qweight found in a dense (hf) folder");
+        };
+    }
+
+    /** A quantized layer, its shape read from its tensors. */
+    public LinearWeight loadQuantized(String base) {
+        int[] shape = quantizedShape(base);
+        return load(base, shape[0], shape[1]);
+    }
+
     /** Bytes allocated for repacked weights (resident, off-heap, freed with the arena). */
     public long repackedBytes() {
         return repackedBytes;

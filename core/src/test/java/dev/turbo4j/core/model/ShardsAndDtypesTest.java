@@ -57,7 +57,8 @@ class ShardsAndDtypesTest {
             shards[1].write(sharded.resolve("model-00002-of-00002.safetensors"));
         }
         json.writeValue(sharded.resolve("model.safetensors.index.json").toFile(), index);
-        assertThat(lastLogits(sharded)).containsExactly(lastLogits(single), offset(0f));
+        // same bytes, so equal up to the JIT's lane-sum order (the interpreter and C2 may add lanes differently)
+        assertThat(lastLogits(sharded)).containsExactly(lastLogits(single), offset(1e-5f));
 
         Files.delete(sharded.resolve("model-00002-of-00002.safetensors"));
         assertThatThrownBy(() -> Model.load(sharded)).isInstanceOf(ModelLoadException.class)

@@ -1,0 +1,53 @@
+package dev.turbo4j.cli;
+
+import dev.turbo4j.core.quant.ModelConverter;
+import dev.turbo4j.core.quant.ModelFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code turbo4j convert}: a folder in the engine's prepared layout, loaded as a pure memory map. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Write a model in the engine's prepared layout so that loading it is a pure memory map:",
+                "AWQ/GPTQ layers repacked into the int4 kernel layout (quant_method turbo4j-int4); other weights copied."})
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder.")
+    String model;
+
+    @Option(names = "--dst-path", required = true, paramLabel = "OUT", description = "Folder to write.")
+    Path dstPath;
+
+    @Option(names = "--model-format", paramLabel = "FORMAT", description = "hf, awq or gptq (default: detected).")
+    String modelFormat;
+
+    @Option(names = "--tp", defaultValue = "1", description = "Tensor-parallel ranks (only 1 is supported so far).")
+    int tp;
+
+    @Override
+    public Integer call() throws Exception {
+        if (tp != 1) {
+            throw new UserException("--tp " + tp + " is not supported yet: the prepared layout is written unsplit (--tp 1)");
+        }
+        ModelFormat override = null;
+        if (modelFormat != null) {
+            override = ModelFormat.fromId(modelFormat);
+            if (override == null) {
+                throw new UserException("--model-format must be hf, awq or gptq, got " + modelFormat);
+            }
+        }
+        long start = System.nanoTime();
+        ModelConverter.Summary s = ModelConverter.convert(ModelPaths.resolve(model), dstPath, override);
+        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s -> %s, %d layers repacked, %.3f GB) in %.1f s%n", dstPath,
+                s.from().id(), s.to().id(), s.layersRepacked(), s.bytesWritten() / 1e9, (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.turbo4j.core.quant;
+
+import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.model.ModelLoadException;
+import dev.turbo4j.core.safetensors.SafetensorsWriter;
+import dev.turbo4j.core.safetensors.TensorInfo;
+import dev.turbo4j.core.safetensors.TensorStore;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Writes a model folder in the engine's prepared layout, so that loading it is a pure
+ * memory map: AWQ and GPTQ layers become {@link ModelFormat#TURBO4J_INT4} tensors (the
+ * {@link Int4GroupWeight} layout, bit for bit what loading the source repacks to); dense and
+ * turbo4j-int8 tensors are already in the kernels' layout and are copied. Loading the result
+ * gives the same outputs as loading the source.
+ *
+ * <p>The turbo4j-int4 tensors per layer: {@code <name>.qweight} U8 [out, in/2] (nibble-128
+ * chunks), {@code <name>.scales} F16 [out, in/G], {@code <name>.qzeros} U8 [out, in/G].
+ */
+public final class ModelConverter {
+    private ModelConverter() {
+    }
+
+    /** What was written. */
+    public record Summary(ModelFormat from, ModelFormat to, int layersRepacked, long bytesWritten) {
+    }
+
+    /** Converts src (format detected, or {@code override} when not null) into dst. */
+    public static Summary convert(Path src, Path dst, ModelFormat override) throws IOException {
+        QuantizationConfig quant = QuantizationConfig.read(src, override);
+        boolean repack = quant.format() == ModelFormat.AWQ || quant.format() == ModelFormat.GPTQ;
+        int groupSize = -1;
+        int repacked = 0;
+        try (TensorStore store = TensorStore.open(src)) {
+            LinearLoader.DenseLoader notQuantized = (base, rows, cols) -> {
+                throw new ModelLoadException(src + ": " + base + " is not quantized");
+            };
+            LinearLoader loader = new LinearLoader(store, quant, Arena.ofAuto(), notQuantized);
+            Set<String> quantized = new LinkedHashSet<>();
+            if (repack) {
+                for (String name : store.tensors().keySet()) {
+                    if (name.endsWith(".qweight") && loader.isQuantized(base(name))) {
+                        quantized.add(base(name));
+                    }
+                }
+            }
+            SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+            for (TensorInfo t : store.tensors().values()) {
+                String base = base(t.name());
+                if (!quantized.contains(base)) {
+                    CheckpointWriter.copy(writer, t);
+                } else if (t.name().endsWith(".qweight")) {
+                    int[] shape = loader.quantizedShape(base);
+                    groupSize = shape[1] / store.get(base + ".scales").dim(0);
+                    // Repacked when written, in an automatic arena: freed once written and dropped.
+                    CheckpointWriter.Once<Int4GroupWeight> weight = new CheckpointWriter.Once<>(() ->
+                            (Int4GroupWeight) new LinearLoader(store, quant, Arena.ofAuto(), notQuantized).loadQuantized(base));
+                    CheckpointWriter.addInt4(writer, base, weight, shape[0], shape[1], groupSize);
+                    repacked++;
+                }
+                // The source's other tensors of a repacked layer (qzeros, scales, g_idx) are replaced.
+            }
+            CheckpointWriter.copyOtherFiles(src, dst);
+            writer.write(dst.resolve("model.safetensors"));
+        }
+        ModelFormat to = repack ? ModelFormat.TURBO4J_INT4 : quant.format();
+        var node = to == ModelFormat.HF ? null : CheckpointWriter.quantizationNode(to, quant.bits(), repack ? groupSize : quant.groupSize());
+        if (node != null && !quant.modulesToNotConvert().isEmpty()) {
+            var list = node.putArray("modules_to_not_convert");
+            quant.modulesToNotConvert().forEach(list::add);
+        }
+        CheckpointWriter.writeConfig(src, dst, node, null);
+        return new Summary(quant.format(), to, repacked, java.nio.file.Files.size(dst.resolve("model.safetensors")));
+    }
+
+    private static String base(String tensorName) {
+        int dot = tensorName.lastIndexOf('.');
+        return dot < 0 ? tensorName : tensorName.substring(0, dot);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.turbo4j.core.quant;
+
+import dev.turbo4j.core.kernel.DenseWeight;
+import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.ModelLoadException;
+import dev.turbo4j.core.model.WeightNames;
+import dev.turbo4j.core.safetensors.SafetensorsWriter;
+import dev.turbo4j.core.safetensors.TensorInfo;
+import dev.turbo4j.core.safetensors.TensorStore;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Quantizes a dense model folder's linear layers by round-to-nearest and writes a folder our
+ * loader (and, for AWQ, other tools) reads:
+ * <ul>
+ *   <li>{@link ModelFormat#TURBO4J_INT8}: per layer {@code <name>.qweight} I8 [out, in] and
+ *       {@code <name>.scales} F32 [out] (symmetric, per output channel); quantization_config
+ *       {@code {"quant_method": "turbo4j-int8", "bits": 8}}.</li>
+ *   <li>{@link ModelFormat#AWQ}: an AutoAWQ gemm checkpoint, 4-bit in groups with zero points
+ *       (see {@link AwqGemmPacker}).</li>
+ * </ul>
+ * Embeddings, norms and biases are copied unchanged. With {@code quantizeLmHead} the output
+ * head is quantized too (as llama.cpp's Q4_0/Q8_0 files do); a tied head is then written as a
+ * separate {@code lm_head} and the config unties it.
+ */
+public final class ModelQuantizer {
+    /**
+     * @param format         TURBO4J_INT8 or AWQ
+     * @param groupSize      input channels per group (AWQ)
+     * @param quantizeLmHead also quantize the output head
+     */
+    public record Options(ModelFormat format, int groupSize, boolean quantizeLmHead) {
+        public Options {
+            if (format != ModelFormat.TURBO4J_INT8 && format != ModelFormat.AWQ) {
+                throw new IllegalArgumentException("can quantize to turbo4j-int8 or awq, not " + format.id());
+            }
+        }
+    }
+
+    /** What was written. */
+    public record Summary(int layersQuantized, long bytesWritten) {
+    }
+
+    private ModelQuantizer() {
+    }
+
+    public static Summary quantize(Path src, Path dst, Options options) throws IOException {
+        ModelConfig config = ModelConfig.load(src);
+        QuantizationConfig existing = QuantizationConfig.read(src, null);
+        if (existing.format() != ModelFormat.HF) {
+            throw new ModelLoadException(src + ": already quantized (" + existing.format().id() + "); quantize the dense model");
+        }
+        WeightNames names = config.architecture().weightNames();
+        Set<String> linears = linearLayers(config);
+        String head = names.lmHead();
+        try (TensorStore store = TensorStore.open(src)) {
+            boolean separateHead = options.quantizeLmHead()
+                    && (config.tieWordEmbeddings() || !store.has(head + ".weight"));
+            if (options.quantizeLmHead() && !separateHead) {
+                linears.add(head);
+            }
+            if (options.format() == ModelFormat.AWQ) {
+                checkGroupSize(store, linears, options.groupSize(), separateHead ? names.embedding() : null);
+            }
+            SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+            int quantized = 0;
+            for (TensorInfo t : store.tensors().values()) {
+                String base = t.name().endsWith(".weight") ? t.name().substring(0, t.name().length() - ".weight".length()) : null;
+                if (base != null && linears.contains(base)) {
+                    addQuantized(writer, base, t, options);
+                    quantized++;
+                } else {
+                    CheckpointWriter.copy(writer, t);
+                }
+            }
+            if (separateHead) {
+                addQuantized(writer, head, store.get(names.embedding() + ".weight"), options);
+                quantized++;
+            }
+            CheckpointWriter.copyOtherFiles(src, dst);
+            writer.write(dst.resolve("model.safetensors"));
+            int bits = options.format() == ModelFormat.AWQ ? 4 : 8;
+            var node = CheckpointWriter.quantizationNode(options.format(), bits,
+                    options.format() == ModelFormat.AWQ ? options.groupSize() : -1);
+            if (options.format() == ModelFormat.AWQ) {
+                node.put("version", "gemm");
+                node.put("zero_point", true);
+                node.putNull("modules_to_not_convert");
+            }
+            CheckpointWriter.writeConfig(src, dst, node, separateHead ? Boolean.FALSE : null);
+            return new Summary(quantized, java.nio.file.Files.size(dst.resolve("model.safetensors")));
+        }
+    }
+
+    /** The base names of every linear layer of the decoder blocks. */
+    static Set<String> linearLayers(ModelConfig config) {
+        WeightNames n = config.architecture().weightNames();
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            for (String p : n.packedQkv() ? new String[] {n.qkv()} : new String[] {n.q(), n.k(), n.v()}) {
+                out.add(WeightNames.layer(p, i));
+            }
+            for (String p : new String[] {n.o(), n.gate(), n.up(), n.down()}) {
+                out.add(WeightNames.layer(p, i));
+            }
+        }
+        return out;
+    }
+
+    private static void checkGroupSize(TensorStore store, Set<String> linears, int groupSize, String extra) {
+        Set<String> all = new LinkedHashSet<>(linears);
+        if (extra != null) {
+            all.add(extra);
+        }
+        for (String base : all) {
+            TensorInfo t = store.get(base + ".weight");
+            int in = t.dim(1);
+            if (groupSize <= 0 || in % groupSize != 0) {
+                StringBuilder works = new StringBuilder();
+                for (int g = 32; g <= in; g *= 2) {
+                    if (in % g == 0) {
+                        works.append(works.isEmpty() ? "" : ", ").append(g);
+                    }
+                }
+                throw new IllegalArgumentException("--w-group-size " + groupSize + " does not divide the " + in
+                        + " inputs of " + base + "; sizes that divide every layer's input must divide " + in
+                        + " (e.g. " + works + ")");
+            }
+        }
+    }
+
+    private static void addQuantized(SafetensorsWriter writer, String base, TensorInfo t, Options options) {
+        int rows = t.dim(0);
+        int cols = t.dim(1);
+        DenseWeight dense = DenseWeight.of(t.data(), t.dtype(), rows, cols);
+        if (options.format() == ModelFormat.AWQ) {
+            CheckpointWriter.addAwq(writer, base,
+                    new CheckpointWriter.Once<>(() -> AwqGemmPacker.pack(Int4RtnQuantizer.quantize(dense, options.groupSize()))),
+                    rows, cols, options.groupSize());
+        } else {
+            CheckpointWriter.addInt8(writer, base, new CheckpointWriter.Once<>(() -> Int8ChannelQuantizer.quantize(dense)), rows, cols);
+        }
+    }
+}

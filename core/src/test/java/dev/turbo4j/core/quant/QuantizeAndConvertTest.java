@@ -1,0 +1,138 @@
+package dev.turbo4j.core.quant;
+
+import dev.turbo4j.core.kernel.DenseWeight;
+import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.kernel.Int8ChannelWeight;
+import dev.turbo4j.core.kernel.LinearWeight;
+import dev.turbo4j.core.kvcache.KvFormat;
+import dev.turbo4j.core.model.Model;
+import dev.turbo4j.core.parallel.WorkerPool;
+import dev.turbo4j.core.transformer.Logits;
+import dev.turbo4j.core.transformer.LogitsMode;
+import dev.turbo4j.core.transformer.Perplexity;
+import dev.turbo4j.core.transformer.SequenceChunk;
+import dev.turbo4j.core.transformer.Transformer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code lite quantize} (int8, AWQ RTN) and {@code convert} (prepared int4) on real folders. */
+class QuantizeAndConvertTest {
+    static final Path KJV = Path.of("../models/kjv-llama-tiny");
+
+    private static WorkerPool pool;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        pool = new WorkerPool(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.close();
+    }
+
+    private static int[] evalIds(int n) {
+        int[] ids = QuantizedGoldenTest.ints(QuantizedGoldenTest.json(Path.of("src/test/resources/golden/kjv-llama-tiny/ppl.json")).get("ids"));
+        return Arrays.copyOf(ids, n);
+    }
+
+    private static double ppl(Path dir, int[] ids) {
+        try (Model m = Model.load(dir)) {
+            return Perplexity.compute(new Transformer(m.config(), m.weights(), pool), ids, 256, 1, KvFormat.F32).ppl();
+        }
+    }
+
+    @Test
+    void int8WeightsLoadAsAMemoryMapAndKeepThePerplexity() throws IOException {
+        Path out = tmp.resolve("int8");
+        ModelQuantizer.quantize(KJV, out, new ModelQuantizer.Options(ModelFormat.TURBO4J_INT8, 0, true));
+        assertThat(Files.exists(out.resolve("tokenizer.json"))).isTrue();
+        try (Model m = Model.load(out)) {
+            assertThat(m.quantization().format()).isEqualTo(ModelFormat.TURBO4J_INT8);
+            assertThat(m.weights().layers().get(0).down()).isInstanceOf(Int8ChannelWeight.class);
+            assertThat(m.weights().lmHead()).isInstanceOf(Int8ChannelWeight.class);
+            assertThat(m.weights().embedding()).isInstanceOf(DenseWeight.class);
+            assertThat(m.repackedBytes()).isZero();
+        }
+        int[] ids = evalIds(1024);
+        double dense = ppl(KJV, ids);
+        double int8 = ppl(out, ids);
+        assertThat(int8).isCloseTo(dense, org.assertj.core.data.Offset.offset(dense * 0.01));
+    }
+
+    @Test
+    void awqRoundToNearestWritesWhatTheAwqLoaderReadsBack() throws IOException {
+        Path out = tmp.resolve("awq");
+        ModelQuantizer.quantize(KJV, out, new ModelQuantizer.Options(ModelFormat.AWQ, 128, false));
+        try (Model m = Model.load(out);
+             Model original = Model.load(KJV)) {
+            assertThat(m.quantization().format()).isEqualTo(ModelFormat.AWQ);
+            assertThat(m.weights().lmHead()).isInstanceOf(DenseWeight.class);
+            LinearWeight down = original.weights().layers().get(1).down();
+            Int4Groups expected = Int4RtnQuantizer.quantize(down, 128);
+            LinearWeight loaded = m.weights().layers().get(1).down();
+            assertThat(loaded).isInstanceOf(Int4GroupWeight.class);
+            float[] row = new float[loaded.inFeatures()];
+            for (int r = 0; r < loaded.outFeatures(); r += 7) {
+                loaded.readRow(r, row, 0);
+                for (int c = 0; c < row.length; c++) {
+                    assertThat(row[c]).isEqualTo(expected.get(r, c));
+                }
+            }
+        }
+        int[] ids = evalIds(1024);
+        double dense = ppl(KJV, ids);
+        assertThat(ppl(out, ids)).isCloseTo(dense, org.assertj.core.data.Offset.offset(dense * 0.05));
+    }
+
+    @Test
+    void aGroupSizeThatDoesNotDivideIsRefusedWithSizesThatWork() {
+        assertThatThrownBy(() -> ModelQuantizer.quantize(KJV, tmp.resolve("bad"), new ModelQuantizer.Options(ModelFormat.AWQ, 96, false)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--w-group-size 96")
+                .hasMessageContaining("model.layers.0.self_attn.q_proj").hasMessageContaining("128");
+    }
+
+    @Test
+    void convertedAwqAndGptqLoadAsAPureMapWithIdenticalLogits() throws IOException {
+        for (Path src : List.of(QuantizedGoldenTest.AWQ, QuantizedGoldenTest.GPTQ)) {
+            Path out = tmp.resolve("converted-" + src.getFileName());
+            ModelConverter.Summary s = ModelConverter.convert(src, out, null);
+            assertThat(s.to()).isEqualTo(ModelFormat.TURBO4J_INT4);
+            assertThat(s.layersRepacked()).isEqualTo(14);
+            int[] ids = QuantizedGoldenTest.ints(QuantizedGoldenTest.GOLDEN.get("ppl").get("ids"));
+            float[] expected;
+            try (Model m = Model.load(src)) {
+                assertThat(m.repackedBytes()).isPositive();
+                expected = lastLogits(m, ids);
+            }
+            try (Model m = Model.load(out)) {
+                assertThat(m.quantization().format()).isEqualTo(ModelFormat.TURBO4J_INT4);
+                assertThat(m.repackedBytes()).isZero();
+                assertThat(m.weights().layers().get(0).o()).isInstanceOf(Int4GroupWeight.class);
+                assertThat(lastLogits(m, ids)).containsExactly(expected);
+            }
+        }
+    }
+
+    private static float[] lastLogits(Model m, int[] ids) {
+        Transformer tf = new Transformer(m.config(), m.weights(), pool);
+        try (var cache = dev.turbo4j.core.kvcache.PagedKvCache.create(QuantizedGoldenTest.spec(m.config(), ids.length))) {
+            Logits l = tf.forward(List.of(new SequenceChunk(ids, 0, QuantizedGoldenTest.table(cache), LogitsMode.LAST)), cache);
+            return l.row(0).clone();
+        }
+    }
+}
