@@ -21,6 +21,9 @@ final class EngineOptions {
     @Option(names = "--enable-prefix-caching", description = "Share full prompt blocks between requests.")
     boolean enablePrefixCaching;
 
+    @Option(names = "--quant-policy", defaultValue = "0", description = "KV cache quantization: 0 (none), 8 (int8) or 4 (int4) (default: ${DEFAULT-VALUE}).")
+    int quantPolicy;
+
     @Option(names = "--tp", defaultValue = "1", description = "Tensor parallel ranks (1 on CPU).")
     int tp;
 
