@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -21,6 +22,7 @@ final class Bf16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort SHORT_ELEMENT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     Bf16DenseKernel() {
         super(DType.BF16);
@@ -72,16 +74,17 @@ final class Bf16DenseKernel extends HalfDenseKernel {
     }
 
     @Override
-    void widenRows(MemorySegment w, int cols, int row0, int rowCount, int n, MemorySegment dst) {
-        int half = n / 2;
-        for (int i = 0; i < rowCount; i++) {
-            long src = (long) (row0 + i) * cols * Short.BYTES;
-            long evensAt = (long) i * n * Float.BYTES;
-            long oddsAt = evensAt + (long) half * Float.BYTES;
-            for (int k = 0; k < half; k += I.length()) {
-                IntVector pairs = IntVector.fromMemorySegment(I, w, src + (long) k * Integer.BYTES, LE);
-                evens(pairs).intoMemorySegment(dst, evensAt + (long) k * Float.BYTES, LE);
-                odds(pairs).intoMemorySegment(dst, oddsAt + (long) k * Float.BYTES, LE);
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+        for (int i = 0; i < PanelGemm.ROWS; i++) {
+            if (i < rowCount) {
+                long src = (long) (row0 + i) * cols + k0;
+                for (int c = 0; c < kc; c++) {
+                    panel[c * PanelGemm.ROWS + i] = Float.intBitsToFloat(w.getAtIndex(SHORT_ELEMENT, src + c) << 16);
+                }
+            } else {
+                for (int c = 0; c < kc; c++) {
+                    panel[c * PanelGemm.ROWS + i] = 0f;
+                }
             }
         }
     }
