@@ -21,7 +21,9 @@ import static org.assertj.core.api.Assertions.within;
 class DenseKernelTest {
     private static final int[] COLS = {1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 257, 1024, 2051};
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 13, 16, 33};
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17};
+    private static final int GEMM = SimdDenseKernel.GEMM_MIN_TOKENS;
+    /** Both paths, and token counts that fill GEMM token panels partly and fully. */
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17, GEMM - 1, GEMM, GEMM + 1, GEMM + 6, GEMM + 11};
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
