@@ -16,9 +16,9 @@ import java.nio.ByteOrder;
  * conversion, so the widening is integer bit manipulation that is exact for every half,
  * subnormals, infinities and NaNs included.
  *
- * <p>The inner loops match {@link Bf16DenseKernel}'s line for line except for the widening;
- * they are kept apart on purpose, since a loop shared through a virtual widening call would
- * see two receiver types and C2 would no longer keep its vectors in registers.
+ * <p>The GEMV loop has the shape of {@link Bf16DenseKernel}'s but is a copy: a loop
+ * shared through a virtual widening call would see two receiver types, and C2 would no
+ * longer keep its vectors in registers.
  */
 final class F16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
@@ -103,16 +103,17 @@ final class F16DenseKernel extends HalfDenseKernel {
 
     @Override
     void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
-        for (int i = 0; i < PanelGemm.ROWS; i++) {
-            if (i < rowCount) {
-                long src = (long) (row0 + i) * cols + k0;
-                for (int c = 0; c < kc; c++) {
-                    panel[c * PanelGemm.ROWS + i] = Float.float16ToFloat(w.getAtIndex(SHORT_ELEMENT, src + c));
-                }
-            } else {
-                for (int c = 0; c < kc; c++) {
-                    panel[c * PanelGemm.ROWS + i] = 0f;
-                }
+        int half = PanelGemm.pairedColumns(kc) / 2;
+        for (int i = 0; i < rowCount; i++) {
+            long src = (long) (row0 + i) * cols + k0;
+            int dst = i * PanelGemm.COLUMNS;
+            for (int k = 0; k < half; k += I.length()) {
+                IntVector pairs = IntVector.fromMemorySegment(I, w, (src + 2L * k) * Short.BYTES, LE);
+                evens(pairs).intoArray(panel, dst + k);
+                odds(pairs).intoArray(panel, dst + half + k);
+            }
+            for (int c = 2 * half; c < kc; c++) {
+                panel[dst + c] = Float.float16ToFloat(w.getAtIndex(SHORT_ELEMENT, src + c));
             }
         }
     }

@@ -57,17 +57,22 @@ final class F32DenseKernel extends SimdDenseKernel {
     }
 
     @Override
+    boolean pairOrder() {
+        return false;
+    }
+
+    @Override
     void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
-        for (int i = 0; i < PanelGemm.ROWS; i++) {
-            if (i < rowCount) {
-                long src = (long) (row0 + i) * cols + k0;
-                for (int c = 0; c < kc; c++) {
-                    panel[c * PanelGemm.ROWS + i] = w.getAtIndex(FLOAT_ELEMENT, src + c);
-                }
-            } else {
-                for (int c = 0; c < kc; c++) {
-                    panel[c * PanelGemm.ROWS + i] = 0f;
-                }
+        int vectorEnd = F.loopBound(kc);
+        for (int i = 0; i < rowCount; i++) {
+            long src = (long) (row0 + i) * cols + k0;
+            int dst = i * PanelGemm.COLUMNS;
+            int c = 0;
+            for (; c < vectorEnd; c += L) {
+                FloatVector.fromMemorySegment(F, w, (src + c) * Float.BYTES, LE).intoArray(panel, dst + c);
+            }
+            for (; c < kc; c++) {
+                panel[dst + c] = w.getAtIndex(FLOAT_ELEMENT, src + c);
             }
         }
     }

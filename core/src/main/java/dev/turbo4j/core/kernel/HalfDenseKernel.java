@@ -3,12 +3,13 @@ package dev.turbo4j.core.kernel;
 import dev.turbo4j.core.tensor.DType;
 
 /**
- * Shared layout of the 16-bit weight kernels (BF16, F16). The inner loops load one int
- * vector per step, holding pairs of weights: the low halves are the even columns, the high
- * halves the odd ones, and each widens to a float vector with lane-wise bit operations (no
- * shape-changing conversion). The activations are therefore reordered per token to match:
- * the even columns of [0, n) first, then the odd ones. A dot product does not care about
- * the order, so the GEMM path packs its widened row panels in the same order.
+ * Shared layout of the 16-bit weight kernels (BF16, F16) on the GEMV path. Their loops load
+ * one int vector per step, holding pairs of weights: the low halves are the even columns,
+ * the high halves the odd ones, and each widens to a float vector with lane-wise bit
+ * operations (no shape-changing conversion). The activations are therefore reordered per
+ * token to match, the even columns of [0, n) first, then the odd ones; a dot product does
+ * not care about the order. The GEMM path widens its row panels the same way, block by
+ * block, and packs its token panels in the matching order.
  */
 abstract sealed class HalfDenseKernel extends SimdDenseKernel permits Bf16DenseKernel, F16DenseKernel {
     HalfDenseKernel(DType dtype) {
@@ -32,5 +33,10 @@ abstract sealed class HalfDenseKernel extends SimdDenseKernel permits Bf16DenseK
             }
         }
         return split;
+    }
+
+    @Override
+    final boolean pairOrder() {
+        return true;
     }
 }

@@ -10,21 +10,22 @@ import java.util.Objects;
  * The loop structure shared by the SIMD dense kernels; subclasses supply the format-specific
  * inner loops (a GEMV tile and a row-panel packer).
  *
- * <p>Fewer than {@link #GEMM_MIN_TOKENS} tokens take the GEMV path: each 4-row tile is
- * streamed once from memory, widened in registers, and multiplied with every token while it
- * is still in L1 (decode, batched decode, short prefills); its vector loops cover columns [0, {@link #vectorColumns}) and the scalar
- * reference adds the few columns after. More tokens take the GEMM path ({@link PanelGemm}):
- * per block of columns the tokens are packed once, then each panel of rows is widened and
- * packed once and multiplied with every token panel, so every weight byte is still read
- * from memory once per call.
+ * <p>Fewer than {@link #GEMM_MIN_TOKENS} tokens (decode, batched decode, short prefills)
+ * take the GEMV path: each 4-row tile is streamed once from memory, widened in registers,
+ * and multiplied with every token while it is still in L1. Its vector loops cover columns
+ * [0, {@link #vectorColumns}); the scalar reference adds the few columns after.
+ *
+ * <p>More tokens take the GEMM path ({@link PanelGemm}): per block of columns the tokens
+ * are packed once, then each panel of rows is widened and packed once and multiplied with
+ * every token panel, so every weight byte is still read from memory once per call.
  */
 abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKernel, HalfDenseKernel {
     /**
-     * From this many tokens on, the GEMM path's packing (a scalar transpose of every weight)
-     * pays for itself; below, re-reading each 4-row tile from L1 once per token is faster.
-     * Measured crossover for BF16 2048 x 2048 on 2 AVX-512 cores: 64 to 128 tokens.
+     * From this many tokens on, the GEMM path is faster; below, its token panels are mostly
+     * padding and re-reading each 4-row tile from L1 once per token wins. Measured crossover
+     * for BF16 2048 x 2048 at 512 bits (32-token panels): 32 tokens.
      */
-    static final int GEMM_MIN_TOKENS = 64;
+    static final int GEMM_MIN_TOKENS = 32;
     /** Rows per GEMV tile. */
     static final int GEMV_ROWS = 4;
 
@@ -84,7 +85,7 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         float[] sums = scratch.tileSums(PanelGemm.ROWS * PanelGemm.TOKENS);
         for (int k0 = 0; k0 < cols; k0 += PanelGemm.COLUMNS) {
             int kc = Math.min(PanelGemm.COLUMNS, cols - k0);
-            PanelGemm.packTokens(x, cols, tokens, k0, kc, tokenPanels);
+            PanelGemm.packTokens(x, cols, tokens, k0, kc, pairOrder(), tokenPanels);
             for (int r = rowStart; r < rowEnd; r += PanelGemm.ROWS) {
                 int rowCount = Math.min(PanelGemm.ROWS, rowEnd - r);
                 packRows(w, cols, r, rowCount, k0, kc, rowPanel);
@@ -113,9 +114,13 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     abstract void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n,
                               float[] xk, int xOff, float[] y, int yOff);
 
+    /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */
+    abstract boolean pairOrder();
+
     /**
-     * Packs a {@link PanelGemm} row panel: panel[c * ROWS + i] = W[row0 + i, k0 + c] widened to
-     * F32 for c in [0, kc) and i in [0, rowCount), and 0 for the rows i in [rowCount, ROWS).
+     * Packs a {@link PanelGemm} row panel: row i of the panel (at i * COLUMNS) holds
+     * W[row0 + i, k0 .. k0 + kc) widened to F32, in {@link #pairOrder} order, for i in
+     * [0, rowCount); the rows after are left as they are (their sums are never stored).
      */
     abstract void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel);
 }

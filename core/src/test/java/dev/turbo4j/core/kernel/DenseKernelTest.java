@@ -122,18 +122,29 @@ class DenseKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
-    void gemmRowPanelsHoldTheWidenedWeightsColumnByColumn(DType dtype) {
+    void gemmPanelsAgreeOnTheColumnOrder(DType dtype) {
         int rows = 5;
         int cols = 300;
+        int k0 = 100;
+        int kc = 75; // a ragged block: pair-ordered vector part, then natural order
         SimdDenseKernel kernel = (SimdDenseKernel) DenseKernels.forDType(dtype);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment w = TestWeights.random(arena, dtype, rows, cols, new Random(1));
             float[] panel = new float[PanelGemm.ROWS * PanelGemm.COLUMNS];
-            kernel.packRows(w, cols, 1, 3, 100, 50, panel);
-            for (int c = 0; c < 50; c++) {
-                for (int i = 0; i < PanelGemm.ROWS; i++) {
-                    float expected = i < 3 ? element(dtype, w, (long) (1 + i) * cols + 100 + c) : 0f;
-                    assertThat(panel[c * PanelGemm.ROWS + i]).as("c=%d i=%d", c, i).isEqualTo(expected);
+            kernel.packRows(w, cols, 1, 3, k0, kc, panel);
+            float[] x = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                x[c] = c; // a token whose activations name their column
+            }
+            float[] tokens = new float[kc * PanelGemm.TOKENS];
+            PanelGemm.packTokens(x, cols, 1, k0, kc, kernel.pairOrder(), tokens);
+            for (int i = 0; i < 3; i++) {
+                for (int at = 0; at < kc; at++) {
+                    int column = (int) tokens[at * PanelGemm.TOKENS];
+                    assertThat(column).isBetween(k0, k0 + kc - 1);
+                    assertThat(panel[i * PanelGemm.COLUMNS + at]).as("row %d column %d", i, column)
+                            .isEqualTo(element(dtype, w, (long) (1 + i) * cols + column));
+                    assertThat(tokens[at * PanelGemm.TOKENS + 1]).as("padding token").isZero();
                 }
             }
         }
