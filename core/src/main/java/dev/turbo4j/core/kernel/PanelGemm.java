@@ -30,11 +30,13 @@ final class PanelGemm {
     static final int ROWS = 6;
     /** Tokens per tile: two vectors. */
     static final int TOKENS = 2 * L;
-    /**
-     * Columns per block: long enough to amortise the update of y after each block, short
-     * enough that the token panels of 512 tokens (1 MB) stay in L2.
-     */
+    /** Columns per block: long enough to amortise the update of y after each block. */
     static final int COLUMNS = 512;
+    /**
+     * Tokens per block: their panels for one column block (256 KB at 512 bits) stay in L2.
+     * Each block reads the weights again, which costs little once there are this many tokens.
+     */
+    static final int BLOCK_TOKENS = 4 * TOKENS;
 
     private PanelGemm() {
     }
@@ -53,11 +55,11 @@ final class PanelGemm {
     }
 
     /**
-     * Packs columns [k0, k0 + kc) of every token of x (token t at t * cols) into token panels,
-     * panel p at p * kc * TOKENS, in natural column order or in pair order (see
+     * Packs columns [k0, k0 + kc) of tokens [t0, t0 + tokens) of x (token t at t * cols) into
+     * token panels, panel p at p * kc * TOKENS, in natural column order or in pair order (see
      * {@link #pairedColumns}).
      */
-    static void packTokens(float[] x, int cols, int tokens, int k0, int kc, boolean pairOrder, float[] dst) {
+    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder, float[] dst) {
         int panels = tokenPanels(tokens);
         int halfPaired = pairOrder ? pairedColumns(kc) / 2 : 0;
         for (int p = 0; p < panels; p++) {
@@ -70,7 +72,7 @@ final class PanelGemm {
                     }
                     continue;
                 }
-                int src = t * cols + k0;
+                int src = (t0 + t) * cols + k0;
                 for (int k = 0; k < halfPaired; k++) {
                     dst[panel + k * TOKENS + j] = x[src + 2 * k];
                     dst[panel + (halfPaired + k) * TOKENS + j] = x[src + 2 * k + 1];

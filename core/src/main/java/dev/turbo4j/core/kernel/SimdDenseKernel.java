@@ -15,9 +15,9 @@ import java.util.Objects;
  * and multiplied with every token while it is still in L1. Its vector loops cover columns
  * [0, {@link #vectorColumns}); the scalar reference adds the few columns after.
  *
- * <p>More tokens take the GEMM path ({@link PanelGemm}): per block of columns the tokens
- * are packed once, then each panel of rows is widened and packed once and multiplied with
- * every token panel, so every weight byte is still read from memory once per call.
+ * <p>More tokens take the GEMM path ({@link PanelGemm}): per block of tokens and block of
+ * columns the tokens are packed once, then each panel of rows is widened and packed once
+ * and multiplied with every token panel of the block.
  */
 abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKernel, HalfDenseKernel {
     /**
@@ -79,20 +79,25 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
             Arrays.fill(y, t * rows + rowStart, t * rows + rowEnd, 0f);
         }
         KernelScratch scratch = KernelScratch.current();
-        int panels = PanelGemm.tokenPanels(tokens);
-        float[] tokenPanels = scratch.tokenPanels(panels * PanelGemm.TOKENS * Math.min(cols, PanelGemm.COLUMNS));
+        int blockTokens = Math.min(tokens, PanelGemm.BLOCK_TOKENS);
+        float[] tokenPanels = scratch.tokenPanels(
+                PanelGemm.tokenPanels(blockTokens) * PanelGemm.TOKENS * Math.min(cols, PanelGemm.COLUMNS));
         float[] rowPanel = scratch.rowPanel(PanelGemm.ROWS * PanelGemm.COLUMNS);
         float[] sums = scratch.tileSums(PanelGemm.ROWS * PanelGemm.TOKENS);
-        for (int k0 = 0; k0 < cols; k0 += PanelGemm.COLUMNS) {
-            int kc = Math.min(PanelGemm.COLUMNS, cols - k0);
-            PanelGemm.packTokens(x, cols, tokens, k0, kc, pairOrder(), tokenPanels);
-            for (int r = rowStart; r < rowEnd; r += PanelGemm.ROWS) {
-                int rowCount = Math.min(PanelGemm.ROWS, rowEnd - r);
-                packRows(w, cols, r, rowCount, k0, kc, rowPanel);
-                for (int p = 0; p < panels; p++) {
-                    int t = p * PanelGemm.TOKENS;
-                    PanelGemm.multiplyAdd(rowPanel, tokenPanels, p * kc * PanelGemm.TOKENS, kc, sums, y, t * rows + r,
-                            rows, rowCount, Math.min(PanelGemm.TOKENS, tokens - t));
+        for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
+            int count = Math.min(blockTokens, tokens - t0);
+            int panels = PanelGemm.tokenPanels(count);
+            for (int k0 = 0; k0 < cols; k0 += PanelGemm.COLUMNS) {
+                int kc = Math.min(PanelGemm.COLUMNS, cols - k0);
+                PanelGemm.packTokens(x, cols, t0, count, k0, kc, pairOrder(), tokenPanels);
+                for (int r = rowStart; r < rowEnd; r += PanelGemm.ROWS) {
+                    int rowCount = Math.min(PanelGemm.ROWS, rowEnd - r);
+                    packRows(w, cols, r, rowCount, k0, kc, rowPanel);
+                    for (int p = 0; p < panels; p++) {
+                        int t = t0 + p * PanelGemm.TOKENS;
+                        PanelGemm.multiplyAdd(rowPanel, tokenPanels, p * kc * PanelGemm.TOKENS, kc, sums, y,
+                                t * rows + r, rows, rowCount, Math.min(PanelGemm.TOKENS, tokens - t));
+                    }
                 }
             }
         }

@@ -57,7 +57,7 @@ class DenseKernelTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
     void manyTokensAndColumnBlocks(DType dtype) {
-        // 300 tokens: 50 token panels; 2048 columns: 8 column blocks.
+        // 300 tokens: several token blocks, the last one ragged; 2048 columns: column blocks.
         try (Arena arena = Arena.ofConfined()) {
             checkAgainstReference(arena, dtype, 9, 2048, 300, 0, 9, new Random(3));
         }
@@ -137,7 +137,7 @@ class DenseKernelTest {
                 x[c] = c; // a token whose activations name their column
             }
             float[] tokens = new float[kc * PanelGemm.TOKENS];
-            PanelGemm.packTokens(x, cols, 1, k0, kc, kernel.pairOrder(), tokens);
+            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), tokens);
             for (int i = 0; i < 3; i++) {
                 for (int at = 0; at < kc; at++) {
                     int column = (int) tokens[at * PanelGemm.TOKENS];
