@@ -7,20 +7,22 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
  * SIMD kernel for BF16 weights. A BF16 value is the upper half of an F32, so widening a
  * pair is one shift (even column) and one mask (odd column).
  *
- * <p>The inner loops match {@link F16DenseKernel}'s line for line except for the widening;
- * they are kept apart on purpose, since a loop shared through a virtual widening call would
- * see two receiver types and C2 would no longer keep its vectors in registers.
+ * <p>The GEMV loop has the shape of {@link F16DenseKernel}'s but is a copy: a loop
+ * shared through a virtual widening call would see two receiver types, and C2 would no
+ * longer keep its vectors in registers.
  */
 final class Bf16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort SHORT_ELEMENT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     Bf16DenseKernel() {
         super(DType.BF16);
@@ -72,16 +74,18 @@ final class Bf16DenseKernel extends HalfDenseKernel {
     }
 
     @Override
-    void widenRows(MemorySegment w, int cols, int row0, int rowCount, int n, MemorySegment dst) {
-        int half = n / 2;
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+        int half = PanelGemm.pairedColumns(kc) / 2;
         for (int i = 0; i < rowCount; i++) {
-            long src = (long) (row0 + i) * cols * Short.BYTES;
-            long evensAt = (long) i * n * Float.BYTES;
-            long oddsAt = evensAt + (long) half * Float.BYTES;
+            long src = (long) (row0 + i) * cols + k0;
+            int dst = i * PanelGemm.COLUMNS;
             for (int k = 0; k < half; k += I.length()) {
-                IntVector pairs = IntVector.fromMemorySegment(I, w, src + (long) k * Integer.BYTES, LE);
-                evens(pairs).intoMemorySegment(dst, evensAt + (long) k * Float.BYTES, LE);
-                odds(pairs).intoMemorySegment(dst, oddsAt + (long) k * Float.BYTES, LE);
+                IntVector pairs = IntVector.fromMemorySegment(I, w, (src + 2L * k) * Short.BYTES, LE);
+                evens(pairs).intoArray(panel, dst + k);
+                odds(pairs).intoArray(panel, dst + half + k);
+            }
+            for (int c = 2 * half; c < kc; c++) {
+                panel[dst + c] = Float.intBitsToFloat(w.getAtIndex(SHORT_ELEMENT, src + c) << 16);
             }
         }
     }

@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -15,14 +16,15 @@ import java.nio.ByteOrder;
  * conversion, so the widening is integer bit manipulation that is exact for every half,
  * subnormals, infinities and NaNs included.
  *
- * <p>The inner loops match {@link Bf16DenseKernel}'s line for line except for the widening;
- * they are kept apart on purpose, since a loop shared through a virtual widening call would
- * see two receiver types and C2 would no longer keep its vectors in registers.
+ * <p>The GEMV loop has the shape of {@link Bf16DenseKernel}'s but is a copy: a loop
+ * shared through a virtual widening call would see two receiver types, and C2 would no
+ * longer keep its vectors in registers.
  */
 final class F16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort SHORT_ELEMENT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     /** 2^(127 - 15): rebiases a half's exponent, read in place as an F32's, to F32's bias. */
     private static final float EXPONENT_REBIAS = 0x1p112f;
@@ -100,16 +102,18 @@ final class F16DenseKernel extends HalfDenseKernel {
     }
 
     @Override
-    void widenRows(MemorySegment w, int cols, int row0, int rowCount, int n, MemorySegment dst) {
-        int half = n / 2;
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+        int half = PanelGemm.pairedColumns(kc) / 2;
         for (int i = 0; i < rowCount; i++) {
-            long src = (long) (row0 + i) * cols * Short.BYTES;
-            long evensAt = (long) i * n * Float.BYTES;
-            long oddsAt = evensAt + (long) half * Float.BYTES;
+            long src = (long) (row0 + i) * cols + k0;
+            int dst = i * PanelGemm.COLUMNS;
             for (int k = 0; k < half; k += I.length()) {
-                IntVector pairs = IntVector.fromMemorySegment(I, w, src + (long) k * Integer.BYTES, LE);
-                evens(pairs).intoMemorySegment(dst, evensAt + (long) k * Float.BYTES, LE);
-                odds(pairs).intoMemorySegment(dst, oddsAt + (long) k * Float.BYTES, LE);
+                IntVector pairs = IntVector.fromMemorySegment(I, w, (src + 2L * k) * Short.BYTES, LE);
+                evens(pairs).intoArray(panel, dst + k);
+                odds(pairs).intoArray(panel, dst + half + k);
+            }
+            for (int c = 2 * half; c < kc; c++) {
+                panel[dst + c] = Float.float16ToFloat(w.getAtIndex(SHORT_ELEMENT, src + c));
             }
         }
     }

@@ -1,18 +1,28 @@
 package dev.turbo4j.core.kernel;
 
 import dev.turbo4j.core.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
-/** SIMD kernel for F32 weights: the F32 tiles run straight on the stored rows. */
+/** SIMD kernel for F32 weights, read straight from the segment in natural column order. */
 final class F32DenseKernel extends SimdDenseKernel {
+    private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
+    private static final int L = SimdSpecies.FLOAT_LANES;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat FLOAT_ELEMENT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
     F32DenseKernel() {
         super(DType.F32);
     }
 
     @Override
     int vectorColumns(int cols) {
-        return SimdSpecies.FLOAT.loopBound(cols);
+        return F.loopBound(cols);
     }
 
     @Override
@@ -22,11 +32,48 @@ final class F32DenseKernel extends SimdDenseKernel {
 
     @Override
     void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, float[] y, int yOff) {
-        F32Tiles.rows4Token1(w, (long) cols * Float.BYTES, row0, rowCount, n, xk, xOff, y, yOff);
+        int last = rowCount - 1;
+        long rowBytes = (long) cols * Float.BYTES;
+        long w0 = row0 * rowBytes;
+        long w1 = (row0 + Math.min(1, last)) * rowBytes;
+        long w2 = (row0 + Math.min(2, last)) * rowBytes;
+        long w3 = (row0 + Math.min(3, last)) * rowBytes;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int c = 0; c < n; c += L) {
+            FloatVector xv = FloatVector.fromArray(F, xk, xOff + c);
+            long b = (long) c * Float.BYTES;
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + b, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w1 + b, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w2 + b, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(xv, a3);
+        }
+        y[yOff] = a0.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last)] = a1.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last)] = a2.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last)] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
-    void rowTile(MemorySegment w, int rows, int cols, int n, float[] xk, int t0, int t1, float[] y, int row0, int rowCount) {
-        F32Tiles.rowTile(w, (long) cols * Float.BYTES, row0, rowCount, n, xk, cols, t0, t1, y, rows, row0);
+    boolean pairOrder() {
+        return false;
+    }
+
+    @Override
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+        int vectorEnd = F.loopBound(kc);
+        for (int i = 0; i < rowCount; i++) {
+            long src = (long) (row0 + i) * cols + k0;
+            int dst = i * PanelGemm.COLUMNS;
+            int c = 0;
+            for (; c < vectorEnd; c += L) {
+                FloatVector.fromMemorySegment(F, w, (src + c) * Float.BYTES, LE).intoArray(panel, dst + c);
+            }
+            for (; c < kc; c++) {
+                panel[dst + c] = w.getAtIndex(FLOAT_ELEMENT, src + c);
+            }
+        }
     }
 }

@@ -2,16 +2,14 @@ package dev.turbo4j.core.kernel;
 
 import dev.turbo4j.core.tensor.DType;
 
-import java.lang.foreign.MemorySegment;
-
 /**
- * Shared layout of the 16-bit weight kernels (BF16, F16). The inner loops load one int
- * vector per step, holding pairs of weights: the low halves are the even columns, the high
- * halves the odd ones, and each widens to a float vector with lane-wise bit operations (no
- * shape-changing conversion). The activations are therefore reordered per token to match:
- * the even columns of [0, n) first, then the odd ones. A dot product does not care about
- * the order, so the GEMM path widens a row tile into the same order once and reuses the
- * F32 tiles.
+ * Shared layout of the 16-bit weight kernels (BF16, F16) on the GEMV path. Their loops load
+ * one int vector per step, holding pairs of weights: the low halves are the even columns,
+ * the high halves the odd ones, and each widens to a float vector with lane-wise bit
+ * operations (no shape-changing conversion). The activations are therefore reordered per
+ * token to match, the even columns of [0, n) first, then the odd ones; a dot product does
+ * not care about the order. The GEMM path widens its row panels the same way, block by
+ * block, and packs its token panels in the matching order.
  */
 abstract sealed class HalfDenseKernel extends SimdDenseKernel permits Bf16DenseKernel, F16DenseKernel {
     HalfDenseKernel(DType dtype) {
@@ -38,17 +36,7 @@ abstract sealed class HalfDenseKernel extends SimdDenseKernel permits Bf16DenseK
     }
 
     @Override
-    final void rowTile(MemorySegment w, int rows, int cols, int n, float[] xk, int t0, int t1, float[] y,
-                       int row0, int rowCount) {
-        long rowBytes = (long) n * Float.BYTES;
-        MemorySegment widened = KernelScratch.current().rows(F32Tiles.ROWS * rowBytes);
-        widenRows(w, cols, row0, rowCount, n, widened);
-        F32Tiles.rowTile(widened, rowBytes, 0, rowCount, n, xk, cols, t0, t1, y, rows, row0);
+    final boolean pairOrder() {
+        return true;
     }
-
-    /**
-     * Widens columns [0, n) of rows [row0, row0 + rowCount) to F32 in the split order (evens,
-     * then odds), row i at byte offset i * n * 4 of dst.
-     */
-    abstract void widenRows(MemorySegment w, int cols, int row0, int rowCount, int n, MemorySegment dst);
 }

@@ -1,30 +1,27 @@
 package dev.turbo4j.core.kernel;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
 /**
- * Per-thread working buffers of the kernels (reordered activations, widened weight rows),
- * grown on demand and reused, so the hot path allocates nothing. Each worker thread of the
- * pool owns its own; a buffer is valid until the same thread asks for it again.
+ * Per-thread working arrays of the kernels (reordered activations, packed panels), grown on
+ * demand and reused, so the hot path allocates nothing. Each worker thread of the pool owns
+ * its own; an array is valid until the same thread asks for the same one again.
  */
 final class KernelScratch {
     private static final ThreadLocal<KernelScratch> CURRENT = ThreadLocal.withInitial(KernelScratch::new);
-    /** Cache-line alignment so vector loads of the widened rows never split lines. */
-    private static final long ALIGNMENT = 64;
 
     private float[] activations = new float[0];
-    private MemorySegment rows = MemorySegment.NULL;
+    private float[] tokenPanels = new float[0];
+    private float[] rowPanel = new float[0];
+    private float[] tileSums = new float[0];
 
     private KernelScratch() {
     }
 
-    /** This thread's buffers. */
+    /** This thread's arrays. */
     static KernelScratch current() {
         return CURRENT.get();
     }
 
-    /** A float array of at least {@code size} elements; contents undefined. */
+    /** Activations in a kernel's own column order; at least size floats, contents undefined. */
     float[] activations(int size) {
         if (activations.length < size) {
             activations = new float[size];
@@ -32,12 +29,27 @@ final class KernelScratch {
         return activations;
     }
 
-    /** An off-heap buffer of at least {@code bytes} bytes; contents undefined. */
-    MemorySegment rows(long bytes) {
-        if (rows.byteSize() < bytes) {
-            // Freed by the GC once the thread drops it.
-            rows = Arena.ofAuto().allocate(bytes, ALIGNMENT);
+    /** Packed token panels; at least size floats, contents undefined. */
+    float[] tokenPanels(int size) {
+        if (tokenPanels.length < size) {
+            tokenPanels = new float[size];
         }
-        return rows;
+        return tokenPanels;
+    }
+
+    /** One packed row panel; at least size floats, contents undefined. */
+    float[] rowPanel(int size) {
+        if (rowPanel.length < size) {
+            rowPanel = new float[size];
+        }
+        return rowPanel;
+    }
+
+    /** The sums of one register tile; at least size floats, contents undefined. */
+    float[] tileSums(int size) {
+        if (tileSums.length < size) {
+            tileSums = new float[size];
+        }
+        return tileSums;
     }
 }

@@ -3,24 +3,31 @@ package dev.turbo4j.core.kernel;
 import dev.turbo4j.core.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * The loop structure shared by the SIMD dense kernels; subclasses supply the format-specific
- * inner loops.
+ * inner loops (a GEMV tile and a row-panel packer).
  *
- * <p>Fewer than {@link F32Tiles#TOKENS} tokens take the GEMV path: each 4-row tile is
- * streamed once from memory, widened in registers, and multiplied with every token while it
- * is still in L1. More tokens take the GEMM path: tokens are processed in blocks whose
- * activations fit in L2; for each block, each 4-row tile runs the register-tiled 4 × 4
- * kernel (after the format widened the tile to F32 once for the block).
+ * <p>Fewer than {@link #GEMM_MIN_TOKENS} tokens (decode, batched decode, short prefills)
+ * take the GEMV path: each 4-row tile is streamed once from memory, widened in registers,
+ * and multiplied with every token while it is still in L1. Its vector loops cover columns
+ * [0, {@link #vectorColumns}); the scalar reference adds the few columns after.
  *
- * <p>Vector code covers columns [0, {@link #vectorColumns}); the few columns after it are
- * added by the scalar reference, so every shape is handled without masked loads.
+ * <p>More tokens take the GEMM path ({@link PanelGemm}): per block of tokens and block of
+ * columns the tokens are packed once, then each panel of rows is widened and packed once
+ * and multiplied with every token panel of the block.
  */
 abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKernel, HalfDenseKernel {
-    /** Activations of one token block stay within this many bytes (half of a 2 MB L2). */
-    private static final int TOKEN_BLOCK_BYTES = 1 << 20;
+    /**
+     * From this many tokens on, the GEMM path is faster; below, its token panels are mostly
+     * padding and re-reading each 4-row tile from L1 once per token wins. Measured crossover
+     * for BF16 2048 x 2048 at 512 bits (32-token panels): 32 tokens.
+     */
+    static final int GEMM_MIN_TOKENS = 32;
+    /** Rows per GEMV tile. */
+    static final int GEMV_ROWS = 4;
 
     private final DType dtype;
 
@@ -42,12 +49,21 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         if (rowStart == rowEnd || tokens == 0) {
             return;
         }
+        if (tokens < GEMM_MIN_TOKENS) {
+            gemv(w, rows, cols, x, tokens, y, rowStart, rowEnd);
+        } else {
+            gemm(w, rows, cols, x, tokens, y, rowStart, rowEnd);
+        }
+    }
+
+    private void gemv(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
-        if (tokens < F32Tiles.TOKENS) {
-            gemv(w, rows, cols, n, xk, tokens, y, rowStart, rowEnd);
-        } else {
-            gemm(w, rows, cols, n, xk, tokens, y, rowStart, rowEnd);
+        for (int r = rowStart; r < rowEnd; r += GEMV_ROWS) {
+            int rowCount = Math.min(GEMV_ROWS, rowEnd - r);
+            for (int t = 0; t < tokens; t++) {
+                rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
+            }
         }
         if (n < cols) {
             for (int r = rowStart; r < rowEnd; r++) {
@@ -58,24 +74,31 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         }
     }
 
-    private void gemv(MemorySegment w, int rows, int cols, int n, float[] xk, int tokens, float[] y,
-                      int rowStart, int rowEnd) {
-        for (int r = rowStart; r < rowEnd; r += F32Tiles.ROWS) {
-            int rowCount = Math.min(F32Tiles.ROWS, rowEnd - r);
-            for (int t = 0; t < tokens; t++) {
-                rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
-            }
+    private void gemm(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
+        for (int t = 0; t < tokens; t++) {
+            Arrays.fill(y, t * rows + rowStart, t * rows + rowEnd, 0f);
         }
-    }
-
-    private void gemm(MemorySegment w, int rows, int cols, int n, float[] xk, int tokens, float[] y,
-                      int rowStart, int rowEnd) {
-        int blockTokens = Math.max(F32Tiles.TOKENS,
-                TOKEN_BLOCK_BYTES / (Float.BYTES * Math.max(1, cols)) / F32Tiles.TOKENS * F32Tiles.TOKENS);
+        KernelScratch scratch = KernelScratch.current();
+        int blockTokens = Math.min(tokens, PanelGemm.BLOCK_TOKENS);
+        float[] tokenPanels = scratch.tokenPanels(
+                PanelGemm.tokenPanels(blockTokens) * PanelGemm.TOKENS * Math.min(cols, PanelGemm.COLUMNS));
+        float[] rowPanel = scratch.rowPanel(PanelGemm.ROWS * PanelGemm.COLUMNS);
+        float[] sums = scratch.tileSums(PanelGemm.ROWS * PanelGemm.TOKENS);
         for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
-            int t1 = Math.min(tokens, t0 + blockTokens);
-            for (int r = rowStart; r < rowEnd; r += F32Tiles.ROWS) {
-                rowTile(w, rows, cols, n, xk, t0, t1, y, r, Math.min(F32Tiles.ROWS, rowEnd - r));
+            int count = Math.min(blockTokens, tokens - t0);
+            int panels = PanelGemm.tokenPanels(count);
+            for (int k0 = 0; k0 < cols; k0 += PanelGemm.COLUMNS) {
+                int kc = Math.min(PanelGemm.COLUMNS, cols - k0);
+                PanelGemm.packTokens(x, cols, t0, count, k0, kc, pairOrder(), tokenPanels);
+                for (int r = rowStart; r < rowEnd; r += PanelGemm.ROWS) {
+                    int rowCount = Math.min(PanelGemm.ROWS, rowEnd - r);
+                    packRows(w, cols, r, rowCount, k0, kc, rowPanel);
+                    for (int p = 0; p < panels; p++) {
+                        int t = t0 + p * PanelGemm.TOKENS;
+                        PanelGemm.multiplyAdd(rowPanel, tokenPanels, p * kc * PanelGemm.TOKENS, kc, sums, y,
+                                t * rows + r, rows, rowCount, Math.min(PanelGemm.TOKENS, tokens - t));
+                    }
+                }
             }
         }
     }
@@ -84,16 +107,25 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     abstract int vectorColumns(int cols);
 
     /**
-     * x in the order the inner loops read it: x itself, or a per-thread reordered copy.
-     * Only columns [0, n) of each token need to be valid.
+     * x in the column order the inner loops read it: x itself, or a per-thread reordered
+     * copy. Only columns [0, n) of each token need to be valid.
      */
     abstract float[] kernelActivations(float[] x, int tokens, int cols, int n);
 
-    /** The GEMV tile: rows [row0, row0 + rowCount) × one token, columns [0, n). */
+    /**
+     * The GEMV tile: y[yOff + i] = W[row0 + i, 0..n) · xk[xOff ..) for the rowCount (1..4)
+     * rows, each row streamed once.
+     */
     abstract void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n,
                               float[] xk, int xOff, float[] y, int yOff);
 
-    /** The GEMM work of rows [row0, row0 + rowCount) for tokens [t0, t1), columns [0, n). */
-    abstract void rowTile(MemorySegment w, int rows, int cols, int n, float[] xk, int t0, int t1,
-                          float[] y, int row0, int rowCount);
+    /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */
+    abstract boolean pairOrder();
+
+    /**
+     * Packs a {@link PanelGemm} row panel: row i of the panel (at i * COLUMNS) holds
+     * W[row0 + i, k0 .. k0 + kc) widened to F32, in {@link #pairOrder} order, for i in
+     * [0, rowCount); the rows after are left as they are (their sums are never stored).
+     */
+    abstract void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel);
 }

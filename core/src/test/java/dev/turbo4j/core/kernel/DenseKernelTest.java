@@ -3,6 +3,8 @@ package dev.turbo4j.core.kernel;
 import dev.turbo4j.core.parallel.WorkerPool;
 import dev.turbo4j.core.tensor.DType;
 import dev.turbo4j.core.tensor.Float16;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -19,7 +21,9 @@ import static org.assertj.core.api.Assertions.within;
 class DenseKernelTest {
     private static final int[] COLS = {1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 257, 1024, 2051};
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 13, 16, 33};
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17};
+    private static final int GEMM = SimdDenseKernel.GEMM_MIN_TOKENS;
+    /** Both paths, and token counts that fill GEMM token panels partly and fully. */
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17, GEMM - 1, GEMM, GEMM + 1, GEMM + 6, GEMM + 11};
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
@@ -52,8 +56,8 @@ class DenseKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
-    void manyTokensSpanSeveralTokenBlocks(DType dtype) {
-        // 2048 columns give 128-token blocks; 300 tokens cover two full blocks and a ragged one.
+    void manyTokensAndColumnBlocks(DType dtype) {
+        // 300 tokens: several token blocks, the last one ragged; 2048 columns: column blocks.
         try (Arena arena = Arena.ofConfined()) {
             checkAgainstReference(arena, dtype, 9, 2048, 300, 0, 9, new Random(3));
         }
@@ -88,29 +92,60 @@ class DenseKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"BF16", "F16"})
-    void widensEverySixteenBitPatternExactly(DType dtype) {
-        int count = 1 << 16;
-        HalfDenseKernel kernel = (HalfDenseKernel) DenseKernels.forDType(dtype);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment w = arena.allocate((long) count * Short.BYTES);
-            for (int i = 0; i < count; i++) {
-                w.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) i);
+    void vectorWideningIsExactForEverySixteenBitPattern(DType dtype) {
+        int lanes = SimdSpecies.INT.length();
+        int[] pairs = new int[1 << 15];
+        for (int k = 0; k < pairs.length; k++) {
+            pairs[k] = (2 * k + 1) << 16 | 2 * k; // low half: even column, high half: odd column
+        }
+        float[] widened = new float[1 << 16];
+        for (int k = 0; k < pairs.length; k += lanes) {
+            IntVector v = IntVector.fromArray(SimdSpecies.INT, pairs, k);
+            FloatVector evens = dtype == DType.BF16 ? Bf16DenseKernel.evens(v) : F16DenseKernel.evens(v);
+            FloatVector odds = dtype == DType.BF16 ? Bf16DenseKernel.odds(v) : F16DenseKernel.odds(v);
+            for (int lane = 0; lane < lanes; lane++) {
+                widened[2 * (k + lane)] = evens.lane(lane);
+                widened[2 * (k + lane) + 1] = odds.lane(lane);
             }
-            int n = kernel.vectorColumns(count);
-            assertThat(n).isEqualTo(count);
-            MemorySegment widened = arena.allocate((long) F32Tiles.ROWS * n * Float.BYTES);
-            kernel.widenRows(w, count, 0, 1, n, widened);
-            for (int i = 0; i < count; i++) {
-                int at = (i % 2 == 0) ? i / 2 : n / 2 + i / 2;
-                float expected = dtype == DType.BF16 ? Float16.bf16ToFloat((short) i) : Float16.f16ToFloat((short) i);
-                float actual = widened.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                if (Float.isNaN(expected)) {
-                    // The JDK's own conversion may or may not quiet a signalling NaN.
-                    assertThat(actual).as("%s bits 0x%04x", dtype, i).isNaN();
-                    continue;
-                }
-                assertThat(Float.floatToRawIntBits(actual)).as("%s bits 0x%04x", dtype, i)
+        }
+        for (int bits = 0; bits < widened.length; bits++) {
+            float expected = dtype == DType.BF16 ? Float16.bf16ToFloat((short) bits) : Float16.f16ToFloat((short) bits);
+            if (Float.isNaN(expected)) {
+                // The JDK's own conversion may or may not quiet a signalling NaN.
+                assertThat(widened[bits]).as("%s bits 0x%04x", dtype, bits).isNaN();
+            } else {
+                assertThat(Float.floatToRawIntBits(widened[bits])).as("%s bits 0x%04x", dtype, bits)
                         .isEqualTo(Float.floatToRawIntBits(expected));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void gemmPanelsAgreeOnTheColumnOrder(DType dtype) {
+        int rows = 5;
+        int cols = 300;
+        int k0 = 100;
+        int kc = 75; // a ragged block: pair-ordered vector part, then natural order
+        SimdDenseKernel kernel = (SimdDenseKernel) DenseKernels.forDType(dtype);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = TestWeights.random(arena, dtype, rows, cols, new Random(1));
+            float[] panel = new float[PanelGemm.ROWS * PanelGemm.COLUMNS];
+            kernel.packRows(w, cols, 1, 3, k0, kc, panel);
+            float[] x = new float[cols];
+            for (int c = 0; c < cols; c++) {
+                x[c] = c; // a token whose activations name their column
+            }
+            float[] tokens = new float[kc * PanelGemm.TOKENS];
+            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), tokens);
+            for (int i = 0; i < 3; i++) {
+                for (int at = 0; at < kc; at++) {
+                    int column = (int) tokens[at * PanelGemm.TOKENS];
+                    assertThat(column).isBetween(k0, k0 + kc - 1);
+                    assertThat(panel[i * PanelGemm.COLUMNS + at]).as("row %d column %d", i, column)
+                            .isEqualTo(element(dtype, w, (long) (1 + i) * cols + column));
+                    assertThat(tokens[at * PanelGemm.TOKENS + 1]).as("padding token").isZero();
+                }
             }
         }
     }

@@ -1,0 +1,149 @@
+package dev.turbo4j.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register tile of the GEMM path: {@link #ROWS} weight rows by {@link #TOKENS} tokens
+ * (two vectors of tokens), accumulated over a block of columns in 12 vector registers that
+ * are never reduced horizontally.
+ *
+ * <p>Per column c the tile loads two vectors of activations, broadcasts each of its six
+ * weights W[i, c], and issues twelve FMAs, which keeps the FMA ports busy rather than the
+ * load ports or the shuffles a dot-product tile spends on its reductions. The operands are
+ * packed per block of {@link #COLUMNS} columns:
+ * <ul>
+ * <li>a row panel holds the tile's rows widened to F32, row i at {@code i * COLUMNS}, so one
+ *     pointer with constant displacements reaches all six (the widening is vectorised and
+ *     needs no transpose);</li>
+ * <li>a token panel holds the activations transposed, column c's TOKENS values at
+ *     {@code c * TOKENS} (zero past the last token).</li>
+ * </ul>
+ * Within a block the columns may come in a kernel's own order (see
+ * {@link HalfDenseKernel}), as long as both panels use it.
+ */
+final class PanelGemm {
+    private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
+    private static final int L = SimdSpecies.FLOAT_LANES;
+
+    /** Weight rows per tile. */
+    static final int ROWS = 6;
+    /** Tokens per tile: two vectors. */
+    static final int TOKENS = 2 * L;
+    /** Columns per block: long enough to amortise the update of y after each block. */
+    static final int COLUMNS = 512;
+    /**
+     * Tokens per block: their panels for one column block (256 KB at 512 bits) stay in L2.
+     * Each block reads the weights again, which costs little once there are this many tokens.
+     */
+    static final int BLOCK_TOKENS = 4 * TOKENS;
+
+    private PanelGemm() {
+    }
+
+    /** Number of token panels for tokens tokens. */
+    static int tokenPanels(int tokens) {
+        return (tokens + TOKENS - 1) / TOKENS;
+    }
+
+    /**
+     * The vector part of a block of kc columns that is in pair order when pairOrder is set:
+     * its even columns first, then its odd ones. Columns from here on are in natural order.
+     */
+    static int pairedColumns(int kc) {
+        return 2 * SimdSpecies.INT.loopBound(kc / 2);
+    }
+
+    /**
+     * Packs columns [k0, k0 + kc) of tokens [t0, t0 + tokens) of x (token t at t * cols) into
+     * token panels, panel p at p * kc * TOKENS, in natural column order or in pair order (see
+     * {@link #pairedColumns}).
+     */
+    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder, float[] dst) {
+        int panels = tokenPanels(tokens);
+        int halfPaired = pairOrder ? pairedColumns(kc) / 2 : 0;
+        for (int p = 0; p < panels; p++) {
+            int panel = p * kc * TOKENS;
+            for (int j = 0; j < TOKENS; j++) {
+                int t = p * TOKENS + j;
+                if (t >= tokens) {
+                    for (int c = 0; c < kc; c++) {
+                        dst[panel + c * TOKENS + j] = 0f;
+                    }
+                    continue;
+                }
+                int src = (t0 + t) * cols + k0;
+                for (int k = 0; k < halfPaired; k++) {
+                    dst[panel + k * TOKENS + j] = x[src + 2 * k];
+                    dst[panel + (halfPaired + k) * TOKENS + j] = x[src + 2 * k + 1];
+                }
+                for (int c = 2 * halfPaired; c < kc; c++) {
+                    dst[panel + c * TOKENS + j] = x[src + c];
+                }
+            }
+        }
+    }
+
+    /**
+     * y[yOff + j * rows + i] += sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j] over the
+     * kc columns, for the rowCount real rows i and tokenCount real tokens j. sums is a
+     * scratch array of at least ROWS * TOKENS floats.
+     */
+    static void multiplyAdd(float[] w, float[] x, int xPanel, int kc, float[] sums, float[] y, int yOff, int rows,
+                            int rowCount, int tokenCount) {
+        accumulate(w, x, xPanel, kc, sums);
+        for (int j = 0; j < tokenCount; j++) {
+            int at = yOff + j * rows;
+            for (int i = 0; i < rowCount; i++) {
+                y[at + i] += sums[i * TOKENS + j];
+            }
+        }
+    }
+
+    /**
+     * sums[i * TOKENS + j] = sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j]. Kept apart
+     * from the update of y: C2 inlines vector code up to a node budget, and a vector op left
+     * out of line boxes its operands on every loop iteration.
+     */
+    private static void accumulate(float[] w, float[] x, int xPanel, int kc, float[] sums) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F), a04 = FloatVector.zero(F), a05 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F), a14 = FloatVector.zero(F), a15 = FloatVector.zero(F);
+        for (int c = 0; c < kc; c++) {
+            int xc = xPanel + c * TOKENS;
+            FloatVector x0 = FloatVector.fromArray(F, x, xc);
+            FloatVector x1 = FloatVector.fromArray(F, x, xc + L);
+            FloatVector b = FloatVector.broadcast(F, w[c]);
+            a00 = x0.fma(b, a00);
+            a10 = x1.fma(b, a10);
+            b = FloatVector.broadcast(F, w[COLUMNS + c]);
+            a01 = x0.fma(b, a01);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(F, w[2 * COLUMNS + c]);
+            a02 = x0.fma(b, a02);
+            a12 = x1.fma(b, a12);
+            b = FloatVector.broadcast(F, w[3 * COLUMNS + c]);
+            a03 = x0.fma(b, a03);
+            a13 = x1.fma(b, a13);
+            b = FloatVector.broadcast(F, w[4 * COLUMNS + c]);
+            a04 = x0.fma(b, a04);
+            a14 = x1.fma(b, a14);
+            b = FloatVector.broadcast(F, w[5 * COLUMNS + c]);
+            a05 = x0.fma(b, a05);
+            a15 = x1.fma(b, a15);
+        }
+        a00.intoArray(sums, 0);
+        a10.intoArray(sums, L);
+        a01.intoArray(sums, TOKENS);
+        a11.intoArray(sums, TOKENS + L);
+        a02.intoArray(sums, 2 * TOKENS);
+        a12.intoArray(sums, 2 * TOKENS + L);
+        a03.intoArray(sums, 3 * TOKENS);
+        a13.intoArray(sums, 3 * TOKENS + L);
+        a04.intoArray(sums, 4 * TOKENS);
+        a14.intoArray(sums, 4 * TOKENS + L);
+        a05.intoArray(sums, 5 * TOKENS);
+        a15.intoArray(sums, 5 * TOKENS + L);
+    }
+}
