@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "turbo4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LLM inference and serving on the JVM.",
         subcommands = {ChatCommand.class, GenerateCommand.class, PplCommand.class, TokenizeCommand.class,
-                ListCommand.class, CheckEnvCommand.class, BenchCommand.class, DevCommand.class,
+                ListCommand.class, CheckEnvCommand.class, BenchCommand.class, LiteCommand.class, DevCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,18 @@
+package dev.turbo4j.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code turbo4j lite}: model compression, as LMDeploy's {@code lmdeploy lite}. */
+@Command(name = "lite", mixinStandardHelpOptions = true, description = "Compress a model (quantization).",
+        subcommands = {LiteAutoAwqCommand.class})
+final class LiteCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
