@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
  * a subcommand class listed here.
  */
 @Command(name = "lite", mixinStandardHelpOptions = true, description = "Compress models (quantization).",
-        subcommands = {LiteQuantizeCommand.class})
+        subcommands = {LiteAutoAwqCommand.class, LiteQuantizeCommand.class})
 final class LiteCommand implements Runnable {
     @Spec
     CommandSpec spec;

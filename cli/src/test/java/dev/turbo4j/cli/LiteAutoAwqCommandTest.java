@@ -1,0 +1,76 @@
+package dev.turbo4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code turbo4j lite auto_awq} as a user runs it, on the demo model with a tiny calibration. */
+class LiteAutoAwqCommandTest {
+    private static final String MODEL = CommandLineTest.MODEL;
+
+    @Test
+    void writesAnAwqCheckpointAndReportsPerplexityBeforeAndAfter(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("awq");
+        CommandLineTest.Result r = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out.toString(),
+                "--calib-samples", "2", "--calib-seqlen", "64", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("AutoAWQ gemm, 4-bit, group size 128, zero points, AWQ scales, alpha 0.5")
+                .contains("calibration: 2 sequences x 64 tokens from builtin")
+                .containsPattern("calibration perplexity: [0-9.]+ before, [0-9.]+ after")
+                .contains("elapsed:");
+        assertThat(r.err()).contains("calibrating: done in").contains("perplexity after: done in");
+        JsonNode q = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("quantization_config");
+        assertThat(q.get("quant_method").asText()).isEqualTo("awq");
+        assertThat(q.get("group_size").asInt()).isEqualTo(128);
+        assertThat(out.resolve("model.safetensors")).exists();
+    }
+
+    @Test
+    void takesACalibrationFileAndPerChannelSymmetricRoundToNearest(@TempDir Path tmp) throws IOException {
+        Path text = tmp.resolve("calib.txt");
+        Files.writeString(text, "And God said, Let there be light: and there was light.\n".repeat(40));
+        Path out = tmp.resolve("rtn");
+        CommandLineTest.Result r = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out.toString(), "--rtn",
+                "--w-sym", "--w-group-size", "-1", "--calib-dataset", text.toString(), "--calib-samples", "2",
+                "--calib-seqlen", "32", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("group size -1, symmetric, round-to-nearest").contains("from " + text);
+        JsonNode q = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("quantization_config");
+        assertThat(q.get("zero_point").asBoolean()).isFalse();
+        assertThat(q.get("group_size").asInt()).isEqualTo(-1);
+    }
+
+    @Test
+    void badSettingsGiveOneClearLine(@TempDir Path tmp) {
+        String out = tmp.resolve("x").toString();
+        CommandLineTest.Result group = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--w-group-size", "96");
+        assertThat(group.exit()).isEqualTo(1);
+        assertThat(group.err()).contains("--w-group-size 96 does not divide the input size of model.layers.0.self_attn.q_proj")
+                .contains("16, 32, 64, 128, 256").doesNotContain("Exception");
+        CommandLineTest.Result both = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--rtn", "--search-scale");
+        assertThat(both.exit()).isEqualTo(1);
+        assertThat(both.err()).contains("--rtn and --search-scale exclude each other");
+        CommandLineTest.Result bits = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--w-bits", "3");
+        assertThat(bits.exit()).isEqualTo(1);
+        assertThat(bits.err()).contains("--w-bits must be 4");
+        CommandLineTest.Result missing = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out,
+                "--calib-dataset", tmp.resolve("none.txt").toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("none.txt: file not found");
+    }
+
+    @Test
+    void liteAndAutoAwqHaveHelp() {
+        assertThat(CommandLineTest.run("lite", "--help").out()).contains("auto_awq");
+        assertThat(CommandLineTest.run("lite", "auto_awq", "--help").out()).contains("--calib-dataset", "--calib-samples",
+                "--calib-seqlen", "--batch-size", "--w-bits", "--w-group-size", "--w-sym", "--search-scale", "--rtn",
+                "--work-dir");
+    }
+}
