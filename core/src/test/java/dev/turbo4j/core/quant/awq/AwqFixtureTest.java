@@ -9,28 +9,22 @@ import dev.turbo4j.core.transformer.Transformer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The dequantizing reader on an AutoAWQ gemm checkpoint made by the independent Python
  * fixtures (shared/models/random-llama-tiny-awq): its perplexity must match the float32
- * reference figure of the golden file. Skipped where the shared fixtures are not present.
+ * reference figure of the golden file.
  */
 class AwqFixtureTest {
-    private static final Path[] FIXTURE_HOMES = {Path.of("src/test/resources"), Path.of("../../shared"), Path.of("/work/shared")};
+    private static final Path HOME = Path.of("src/test/resources");
 
     @Test
     void readsTheReferenceAwqCheckpointToItsGoldenPerplexity() throws IOException {
-        Path home = Stream.of(FIXTURE_HOMES).filter(h -> Files.isDirectory(h.resolve("models/random-llama-tiny-awq")))
-                .findFirst().orElse(null);
-        assumeThat(home).as("AWQ fixtures present").isNotNull();
-        JsonNode golden = new ObjectMapper().readTree(home.resolve("golden/random-llama-tiny-awq.json").toFile()).get("ppl");
-        assumeThat(golden).isNotNull();
+        Path home = HOME;
+        JsonNode golden = new ObjectMapper().readTree(home.resolve("golden/random-llama-tiny-awq/golden.json").toFile()).get("ppl");
         JsonNode idsNode = golden.get("ids");
         int[] ids = new int[idsNode.size()];
         for (int i = 0; i < ids.length; i++) {
