@@ -173,6 +173,7 @@ function fitPrompt() {
   const prompt = $('prompt');
   prompt.style.height = 'auto';
   prompt.style.height = `${prompt.scrollHeight + prompt.offsetHeight - prompt.clientHeight}px`; // + borders
+  prompt.style.overflowY = prompt.scrollHeight > prompt.clientHeight ? 'auto' : 'hidden'; // a scroll bar only past the CSS limit
 }
 
 async function connect() {
@@ -199,6 +200,7 @@ $('prompt').addEventListener('keydown', (e) => {
   }
 });
 $('prompt').addEventListener('input', fitPrompt);
+window.addEventListener('resize', fitPrompt);
 $('stop').addEventListener('click', stop);
 $('regenerate').addEventListener('click', regenerate);
 $('new-chat').addEventListener('click', newChat);

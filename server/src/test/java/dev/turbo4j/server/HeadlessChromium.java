@@ -5,12 +5,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,6 +44,7 @@ final class HeadlessChromium {
         }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(browser.get());
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL")); // console errors, CSP reports
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1360,900", "--no-first-run", "--disable-extensions", "--disable-background-networking");
         ChromeDriverService service = new ChromeDriverService.Builder()

@@ -4,14 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.turbo4j.engine.EngineStats;
 import dev.turbo4j.server.webui.WebUiServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.net.URI;
@@ -20,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,6 +62,14 @@ class WebUiBrowserTest {
             ui.close();
             ts.close();
         }
+    }
+
+    /** Nothing the page did may have failed: no script errors, no Content-Security-Policy violations. */
+    @AfterEach
+    void theConsoleStaysClean() {
+        List<String> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
+        assertThat(severe).as("browser console errors").isEmpty();
     }
 
     @Test
@@ -199,6 +212,20 @@ class WebUiBrowserTest {
         assertThat(second.get(3).get("content").asText()).isEqualTo("again");
         Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/webui-screenshot-markup.png"),
                 StandardCopyOption.REPLACE_EXISTING);
+
+        // on a phone-sized screen the panels stack under the chat, and nothing is wider than the screen
+        Dimension desktop = browser.manage().window().getSize();
+        try {
+            browser.manage().window().setSize(new Dimension(400, 860));
+            waitFor("the narrow layout", () -> browser.findElement(By.cssSelector(".side")).getLocation().getY()
+                    > browser.findElement(By.cssSelector(".chat")).getLocation().getY());
+            assertThat(((JavascriptExecutor) browser).executeScript(
+                    "return document.documentElement.scrollWidth <= window.innerWidth")).isEqualTo(true);
+            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/webui-screenshot-narrow.png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            browser.manage().window().setSize(desktop);
+        }
     }
 
     @Test
