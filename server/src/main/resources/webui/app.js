@@ -92,6 +92,7 @@ async function answer() {
     view.removeLast();
     view.removeLast();
     $('prompt').value = history.pop()?.content ?? '';
+    setBusy(false); // Regenerate follows what is left
     return;
   }
   history.push({ role: 'assistant', content: text });
@@ -148,6 +149,7 @@ function newChat() {
   conversation++;
   history = [];
   view.clear();
+  setBusy(false);
   showError(null);
   $('last-stats').textContent = '';
   $('prompt').focus();
@@ -157,7 +159,7 @@ function setBusy(busy) {
   document.body.dataset.busy = String(busy);
   $('send').hidden = busy;
   $('stop').hidden = !busy;
-  $('regenerate').disabled = busy;
+  $('regenerate').disabled = busy || history.length === 0;
 }
 
 function showError(message) {

@@ -78,7 +78,7 @@ final class ServeWebUiCommand implements Callable<Integer> {
                 local.close();
                 throw e;
             }
-            announce(out, ui, "over the model in this process (its api_server: " + local.server().url() + ")");
+            announce(out, ui, "the model runs in this process, its api_server on " + local.server().url());
             Shutdown.closeOnSignal(ui, local);
         }
         return 0;

@@ -148,7 +148,7 @@ class ServeClientsTest {
     void serveWebUiOverAModelRunsItInProcess() throws Exception {
         try (ServeProcess ui = ServeProcess.start("serve", "webui", CommandLineTest.MODEL, "--server-name", "127.0.0.1",
                 "--server-port", "0", "--session-len", "256", "--threads", "1")) {
-            assertThat(ui.announcement).contains("over the model in this process");
+            assertThat(ui.announcement).contains("the model runs in this process, its api_server on http://127.0.0.1:");
             assertPageAndAssets(ui.url);
             assertThat(JSON.readTree(get(ui.url + "/v1/models").body()).get("data").get(0).get("id").asText())
                     .isEqualTo("kjv-llama-tiny");
