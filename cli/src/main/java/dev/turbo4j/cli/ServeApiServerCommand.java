@@ -1,10 +1,5 @@
 package dev.turbo4j.cli;
 
-import dev.turbo4j.core.chat.ChatTemplates;
-import dev.turbo4j.engine.Engine;
-import dev.turbo4j.engine.LocalModel;
-import dev.turbo4j.server.ApiServer;
-import dev.turbo4j.server.ServedModel;
 import dev.turbo4j.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,11 +9,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code turbo4j serve api_server MODEL}: the OpenAI-compatible server until SIGTERM or Ctrl-C,
@@ -69,41 +62,11 @@ final class ServeApiServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage().replace('_', '-'));
         }
-        LocalModel lm = LocalModel.open(dir, engine.threads());
-        Engine eng;
-        ApiServer server;
-        try {
-            var template = ChatTemplates.resolve(dir, chatTemplate);
-            eng = Engine.start(lm, engine.config());
-            String name = modelName != null ? modelName : dir.toAbsolutePath().normalize().getFileName().toString();
-            try {
-                server = ApiServer.start(new ServedModel(eng, name, template), config);
-            } catch (RuntimeException e) {
-                eng.close();
-                throw new UserException("cannot listen on " + serverName + ":" + serverPort + ": " + rootMessage(e));
-            }
-        } catch (RuntimeException e) {
-            lm.close();
-            throw e;
-        }
-        spec.commandLine().getOut().printf("turbo4j api_server listening on %s:%d: try %s/docs%n", serverName,
-                server.port(), server.url());
+        LocalApiServer local = LocalApiServer.start(dir, modelName, chatTemplate, engine, config);
+        spec.commandLine().getOut().printf("turbo4j api_server listening on %s:%d: try %s/docs (web chat UI: %s/ui)%n",
+                serverName, local.server().port(), local.server().url(), local.server().url());
         spec.commandLine().getOut().flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("turbo4j-shutdown").unstarted(() -> {
-            server.shutdown(Duration.ofSeconds(10));
-            eng.close();
-            lm.close();
-            stopped.countDown();
-        }));
-        stopped.await(); // until SIGTERM/SIGINT runs the hook
+        Shutdown.closeOnSignal(local); // no new requests; running ones finish (10 s) or end with "abort"
         return 0;
-    }
-
-    private static String rootMessage(Throwable e) {
-        while (e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e.getMessage();
     }
 }

@@ -12,6 +12,7 @@ import dev.turbo4j.server.openai.CompletionsHandler;
 import dev.turbo4j.server.openai.ModelsHandler;
 import dev.turbo4j.server.status.EngineStateHandler;
 import dev.turbo4j.server.status.HealthHandler;
+import dev.turbo4j.server.webui.WebUiAssets;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -89,6 +90,7 @@ public final class ApiServer implements AutoCloseable {
         app.get("/health", new HealthHandler(admission));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
         ApiDocs.install(app, model.name());
+        WebUiAssets.install(app, "/ui"); // the web chat UI beside the API it calls
         ErrorHandlers.install(app, config.maxBodyBytes());
     }
 

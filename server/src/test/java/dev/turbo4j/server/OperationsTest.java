@@ -81,7 +81,7 @@ class OperationsTest {
                 new String[] {"/v1/completions", "post"}, new String[] {"/v1/chat/interactive", "post"},
                 new String[] {"/v1/encode", "post"}, new String[] {"/v1/engine/state", "get"},
                 new String[] {"/health", "get"}, new String[] {"/metrics", "get"}, new String[] {"/openapi.json", "get"},
-                new String[] {"/docs", "get"}, new String[] {"/", "get"});
+                new String[] {"/docs", "get"}, new String[] {"/ui", "get"}, new String[] {"/", "get"});
         for (String[] route : routes) {
             assertThat(paths.has(route[0])).as(route[0]).isTrue();
             assertThat(paths.get(route[0]).has(route[1])).as(route[0]).isTrue();

@@ -1,0 +1,90 @@
+package dev.turbo4j.cli;
+
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The user's side of a terminal chat: on a real terminal, JLine (line editing, history, Ctrl-C
+ * to stop an answer); with input from a pipe or a test, plain lines, so a scripted session
+ * reads every line it was given (JLine's stream terminal drops what it buffered at end of input).
+ */
+final class ChatConsole implements AutoCloseable {
+    private final Terminal terminal;
+    private final LineReader lineReader;
+    private final BufferedReader plainLines;
+    private final PrintWriter out;
+
+    private ChatConsole(Terminal terminal, BufferedReader plainLines, PrintWriter out) {
+        this.terminal = terminal;
+        this.plainLines = plainLines;
+        this.out = out;
+        this.lineReader = terminal == null ? null : LineReaderBuilder.builder().terminal(terminal)
+                .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".turbo4j_history")).build();
+    }
+
+    /** JLine when {@code in} is the console's terminal, plain lines otherwise. */
+    static ChatConsole open(InputStream in, OutputStream out) throws IOException {
+        if (in == System.in && System.console() != null && System.console().isTerminal()) {
+            Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
+            return new ChatConsole(terminal, null, terminal.writer());
+        }
+        return new ChatConsole(null, new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)),
+                new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+    }
+
+    PrintWriter writer() {
+        return out;
+    }
+
+    /** The next line typed after {@code prompt}; null at the end of input; "" after Ctrl-C at the prompt. */
+    String readLine(String prompt) throws IOException {
+        if (lineReader == null) {
+            out.print(prompt);
+            out.flush();
+            return plainLines.readLine();
+        }
+        try {
+            return lineReader.readLine(prompt);
+        } catch (UserInterruptException e) {
+            return "";
+        } catch (EndOfFileException e) {
+            return null;
+        }
+    }
+
+    /** Runs {@code work}; Ctrl-C meanwhile calls {@code onInterrupt} (on a terminal) instead of ending the program. */
+    void interruptible(Runnable onInterrupt, Runnable work) {
+        if (terminal == null) {
+            work.run();
+            return;
+        }
+        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, s -> onInterrupt.run());
+        try {
+            work.run();
+        } finally {
+            terminal.handle(Terminal.Signal.INT, previous);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.flush();
+        if (terminal != null) {
+            terminal.close();
+        }
+    }
+}
