@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code turbo4j lite auto_awq}: AWQ 4-bit weight quantization into an AutoAWQ gemm checkpoint. */
 @Command(name = "auto_awq", mixinStandardHelpOptions = true,
@@ -94,6 +95,14 @@ final class LiteAutoAwqCommand implements Callable<Integer> {
                 report.calibrationTokens(), calibDataset);
         out.printf(Locale.ROOT, "calibration perplexity: %.4f before, %.4f after (%+.2f%%)%n", report.pplBefore(),
                 report.pplAfter(), 100 * (report.pplAfter() / report.pplBefore() - 1));
+        if (mode == AwqOptions.ScaleMode.SEARCH) {
+            for (int i = 0; i < report.alphas().size(); i++) {
+                String alphas = report.alphas().get(i).entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey().label(), e.getValue()))
+                        .collect(Collectors.joining(", "));
+                out.printf(Locale.ROOT, "layer %d alpha: %s%n", i, alphas);
+            }
+        }
         out.printf(Locale.ROOT, "elapsed: %.1f s%n", report.seconds());
         out.flush();
         return 0;

@@ -48,6 +48,16 @@ class LiteAutoAwqCommandTest {
     }
 
     @Test
+    void searchScalePrintsTheAlphaFoundForEachLayer(@TempDir Path tmp) {
+        CommandLineTest.Result r = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", tmp.resolve("s").toString(),
+                "--search-scale", "--calib-samples", "2", "--calib-seqlen", "32", "--batch-size", "2", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("AWQ scales, searched alpha")
+                .containsPattern("layer 0 alpha: input_layernorm -> q,k,v 0\\.\\d\\d, post_attention_layernorm -> gate,up 0\\.\\d\\d, up -> down 0\\.\\d\\d")
+                .contains("layer 5 alpha:");
+    }
+
+    @Test
     void badSettingsGiveOneClearLine(@TempDir Path tmp) {
         String out = tmp.resolve("x").toString();
         CommandLineTest.Result group = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--w-group-size", "96");

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -145,7 +146,7 @@ public final class AutoAwq {
         progress.stageStarted(stage, 1);
         int window = calibration.bosId() >= 0 ? calibration.length() - 1 : calibration.length();
         double ppl = Perplexity.compute(model, calibration.textTokens(), window, calibration.bosId(), KvFormat.F32).ppl();
-        progress.stepDone(String.format(java.util.Locale.ROOT, "%.4f", ppl));
+        progress.stepDone(String.format(Locale.ROOT, "%.4f", ppl));
         progress.stageDone();
         return ppl;
     }
@@ -182,7 +183,7 @@ public final class AutoAwq {
     private static String workingGroupSizes(TreeSet<Integer> inputSizes) {
         int gcd = 0;
         for (int n : inputSizes) {
-            gcd = java.math.BigInteger.valueOf(gcd).gcd(java.math.BigInteger.valueOf(n)).intValueExact();
+            gcd = gcd(gcd, n);
         }
         List<Integer> sizes = new ArrayList<>();
         for (int d = 16; d <= gcd; d++) {
@@ -191,5 +192,9 @@ public final class AutoAwq {
             }
         }
         return sizes.isEmpty() ? "none" : sizes.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 }

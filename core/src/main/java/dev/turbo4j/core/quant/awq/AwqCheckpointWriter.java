@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -77,7 +78,7 @@ public final class AwqCheckpointWriter {
             st.addInts(p.name() + ".qzeros", t.qzerosShape(), t.qzeros());
             st.add(p.name() + ".scales", DType.F16, t.scalesShape(), o -> o.write(littleEndian(t.scales())));
             if (stackedBias != null) {
-                float[] bias = java.util.Arrays.copyOfRange(stackedBias, p.rowStart(), p.rowEnd());
+                float[] bias = Arrays.copyOfRange(stackedBias, p.rowStart(), p.rowEnd());
                 st.addFloats(p.name() + ".bias", DType.F16, new long[] {bias.length}, bias);
             }
         }

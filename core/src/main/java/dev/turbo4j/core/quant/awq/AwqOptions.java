@@ -53,14 +53,6 @@ public record AwqOptions(String calibDataset, int calibSamples, int calibSeqlen,
         return new AwqOptions(calibDataset, calibSamples, calibSeqlen, batchSize, wBits, groupSize, symmetric, mode);
     }
 
-    public AwqOptions withCalibration(String dataset, int samples, int seqlen) {
-        return new AwqOptions(dataset, samples, seqlen, batchSize, wBits, groupSize, symmetric, scaleMode);
-    }
-
-    public AwqOptions withGroupSize(int size) {
-        return new AwqOptions(calibDataset, calibSamples, calibSeqlen, batchSize, wBits, size, symmetric, scaleMode);
-    }
-
     /** The quantizer these options describe. */
     public GroupQuantizer quantizer() {
         return new GroupQuantizer(wBits, groupSize, symmetric);

@@ -55,13 +55,6 @@ public final class FloatMatrix {
         return new FloatMatrix(rows, cols, data.clone());
     }
 
-    /** Rows [from, to) as a new matrix. */
-    public FloatMatrix rowSlice(int from, int to) {
-        float[] out = new float[(to - from) * cols];
-        System.arraycopy(data, from * cols, out, 0, out.length);
-        return new FloatMatrix(to - from, cols, out);
-    }
-
     /** The matrices stacked by rows (they must share their column count). */
     public static FloatMatrix stackRows(FloatMatrix... parts) {
         int rows = 0;

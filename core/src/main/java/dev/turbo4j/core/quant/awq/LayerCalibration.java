@@ -3,6 +3,7 @@ package dev.turbo4j.core.quant.awq;
 import dev.turbo4j.core.model.ModelConfig;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public final class LayerCalibration {
      * overwritten with the layer's output); {@code afterBatch} runs after each batch.
      */
     public Result run(FloatLayer layer, float[][] hidden, int batchSize, Runnable afterBatch) {
-        List<ScaleGroup> groups = java.util.Arrays.stream(ScaleGroup.values()).filter(g -> g.appliesTo(config)).toList();
+        List<ScaleGroup> groups = Arrays.stream(ScaleGroup.values()).filter(g -> g.appliesTo(config)).toList();
         Map<ScaleGroup, ChannelStats> stats = new EnumMap<>(ScaleGroup.class);
         Map<ScaleGroup, Double> alphaSums = new EnumMap<>(ScaleGroup.class);
         for (ScaleGroup g : groups) {

@@ -8,6 +8,8 @@ import dev.turbo4j.core.parallel.WorkerPool;
 import dev.turbo4j.core.transformer.QkvLayout;
 import dev.turbo4j.core.transformer.Rope;
 
+import java.util.Arrays;
+
 /**
  * One decoder layer's forward pass over a calibration batch: {@code sequences} independent
  * sequences of {@code length} tokens each, positions 0 .. length − 1, causal attention within
@@ -149,7 +151,7 @@ public final class LayerForward {
                 for (int t = 0; t < length; t++) {
                     int qOff = (first + t) * width + qkv.q(head);
                     int count = t + 1;
-                    java.util.Arrays.fill(scores, 0, count, 0f);
+                    Arrays.fill(scores, 0, count, 0f);
                     for (int d = 0; d < headDim; d++) {
                         VectorOps.axpy(proj[qOff + d] * attentionScale, keys, d * length, scores, 0, count);
                     }

@@ -1,5 +1,7 @@
 package dev.turbo4j.core.quant.awq;
 
+import java.util.Arrays;
+
 /**
  * A linear weight [rows × cols] quantized per output row in groups of {@code groupSize}
  * input columns: {@code W'[r][c] = (q[r][c] − zero[r][g]) · scale[r][g]} with g = c / groupSize.
@@ -43,9 +45,9 @@ public record QuantizedLinear(int rows, int cols, int bits, int groupSize, byte[
     public QuantizedLinear rowSlice(int from, int to) {
         int g = groups();
         return new QuantizedLinear(to - from, cols, bits, groupSize,
-                java.util.Arrays.copyOfRange(q, from * cols, to * cols),
-                java.util.Arrays.copyOfRange(zeros, from * g, to * g),
-                java.util.Arrays.copyOfRange(scales, from * g, to * g));
+                Arrays.copyOfRange(q, from * cols, to * cols),
+                Arrays.copyOfRange(zeros, from * g, to * g),
+                Arrays.copyOfRange(scales, from * g, to * g));
     }
 
     /** W' in F32: exact, since |q − z| < 2^bits times an f16 fits a float. */
