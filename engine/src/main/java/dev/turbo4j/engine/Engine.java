@@ -214,6 +214,7 @@ public final class Engine implements AutoCloseable {
             if (didSomething) {
                 snapshot = takeSnapshot();
             } else {
+                model.transformer().pool().rest(); // idle: let the compute workers give their cores back
                 LockSupport.park(this);
             }
         }

@@ -18,6 +18,8 @@ public final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private volatile int generation;
     private volatile boolean closed;
+    /** Set when the owner has no work coming: spinning workers park at once and free their cores. */
+    private volatile boolean resting;
     private volatile RangeTask task;
     private volatile int taskSize;
     private volatile int taskAlignment;
@@ -66,6 +68,7 @@ public final class WorkerPool implements AutoCloseable {
         this.taskAlignment = alignment;
         this.failure = null;
         this.caller = Thread.currentThread();
+        this.resting = false;
         pending.set(workers.length);
         generation++; // publishes the fields above
         for (Thread w : workers) {
@@ -112,7 +115,7 @@ public final class WorkerPool implements AutoCloseable {
         while (true) {
             int spins = 0;
             while (generation == seen && !closed) {
-                if (spins++ < SPIN_ITERATIONS) {
+                if (spins++ < SPIN_ITERATIONS && !resting) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
@@ -131,6 +134,15 @@ public final class WorkerPool implements AutoCloseable {
                 LockSupport.unpark(caller);
             }
         }
+    }
+
+    /**
+     * Tells the workers that no work is coming soon (the engine is idle): they stop spinning
+     * and park, so the cores go to other threads (HTTP handlers, clients) at once. The next
+     * parallelFor wakes them as usual.
+     */
+    public void rest() {
+        resting = true;
     }
 
     @Override
