@@ -263,9 +263,6 @@ public final class Engine implements AutoCloseable {
                 stream.started(promptTokens, historyTokens);
             }
 
-            @Override
-            public void prefilled(int tokens) {
-            }
 
             @Override
             public void token(int id, String text, dev.turbo4j.core.sampling.TokenLogprobs logprobs) {

@@ -57,15 +57,6 @@ public final class GenerationStream implements Iterable<EngineOutput> {
         }
     }
 
-    void addPromptTokens(int n) {
-        lock.lock();
-        try {
-            promptTokens += n;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     void append(int tokenId, String text, TokenLogprobs logprobs) {
         lock.lock();
         try {

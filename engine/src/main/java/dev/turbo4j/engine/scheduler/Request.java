@@ -31,8 +31,6 @@ public final class Request {
     public interface Output {
         void started(int promptTokens, int historyTokens);
 
-        void prefilled(int tokens);
-
         /** A generated id, the text it completed, and its log-probabilities (null unless asked for). */
         void token(int id, String text, TokenLogprobs logprobs);
 
