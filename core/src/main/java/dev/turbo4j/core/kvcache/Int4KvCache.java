@@ -3,10 +3,7 @@ package dev.turbo4j.core.kvcache;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -15,40 +12,21 @@ import java.nio.ByteOrder;
  * f16 scale and a zero point (0..15), x = (code − zero) · scale. The zero point is folded out
  * of the loops as in {@link Int8KvCache}.
  */
-public final class Int4KvCache extends PagedKvCache {
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+public final class Int4KvCache extends QuantizedKvCache {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Byte> B = F.vectorBitSize() >= 256
-            ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
 
     private final int half;
-    private final int[] codes;
 
     Int4KvCache(KvCacheSpec spec) {
-        super(spec);
+        super(spec, 16, 0);
         this.half = spec.headDim() / 2;
-        this.codes = new int[spec.headDim()];
     }
 
     @Override
-    protected synchronized void store(long section, int slot, float[] src, int off) {
-        int packed = RowQuantizer.quantize(src, off, headDim, 16, codes);
-        long r = row(section, slot);
+    protected void storeCodes(long r) {
         for (int j = 0; j < half; j++) {
             pool.set(BYTE, r + j, (byte) (codes[j] | (codes[j + half] << 4)));
         }
-        long p = params(section, slot);
-        pool.set(SHORT, p, (short) packed);
-        pool.set(BYTE, p + 2, (byte) (packed >>> 16));
-    }
-
-    private float scale(long p) {
-        return Float.float16ToFloat(pool.get(SHORT, p));
-    }
-
-    private int zero(long p) {
-        return pool.get(BYTE, p + 2);
     }
 
     @Override
@@ -78,10 +56,7 @@ public final class Int4KvCache extends PagedKvCache {
     @Override
     public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
         long sec = section(block, layer, KEY, kvHead);
-        float qSum = 0f;
-        for (int d = 0; d < headDim; d++) {
-            qSum += q[qOff + d];
-        }
+        float qSum = querySum(q, qOff);
         int vec = vectorBound();
         for (int s = 0; s < count; s++) {
             long r = row(sec, s);
@@ -101,7 +76,7 @@ public final class Int4KvCache extends PagedKvCache {
                 dot += q[qOff + j] * (b & 0x0F) + q[qOff + half + j] * (b >>> 4);
             }
             long p = params(sec, s);
-            scores[s] = scale(p) * (dot - zero(p) * qSum) * attnScale;
+            scores[s] = score(p, dot, qSum, attnScale);
         }
     }
 
@@ -128,8 +103,6 @@ public final class Int4KvCache extends PagedKvCache {
                 acc[accOff + half + j] += c * (b >>> 4);
             }
         }
-        for (int d = 0; d < headDim; d++) {
-            acc[accOff + d] -= correction;
-        }
+        subtractZeroShare(acc, accOff, correction);
     }
 }

@@ -3,48 +3,24 @@ package dev.turbo4j.core.kvcache;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.ValueLayout;
 
 /**
  * KV blocks in int8 (quant_policy 8): a signed byte per element (code − 128) and per row an
  * f16 scale and a zero point, so x = (b − z) · scale. Attention folds the zero point out of
  * the loops: q·k = scale · (q·b − z · Σq), and value sums subtract z · Σ(weight · scale) once.
  */
-public final class Int8KvCache extends PagedKvCache {
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-    /** Bytes with as many lanes as F has floats; none below 256-bit vectors (no 32-bit shape). */
-    private static final VectorSpecies<Byte> B = F.vectorBitSize() >= 256
-            ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
-
-    private final int[] codes;
+public final class Int8KvCache extends QuantizedKvCache {
 
     Int8KvCache(KvCacheSpec spec) {
-        super(spec);
-        this.codes = new int[spec.headDim()];
+        super(spec, 256, 128);
     }
 
     @Override
-    protected synchronized void store(long section, int slot, float[] src, int off) {
-        int packed = RowQuantizer.quantize(src, off, headDim, 256, codes);
-        long r = row(section, slot);
+    protected void storeCodes(long r) {
         for (int d = 0; d < headDim; d++) {
             pool.set(BYTE, r + d, (byte) (codes[d] - 128));
         }
-        long p = params(section, slot);
-        pool.set(SHORT, p, (short) packed);
-        pool.set(BYTE, p + 2, (byte) ((packed >>> 16) - 128));
-    }
-
-    private float scale(long p) {
-        return Float.float16ToFloat(pool.get(SHORT, p));
-    }
-
-    private int zero(long p) {
-        return pool.get(BYTE, p + 2);
     }
 
     @Override
@@ -64,10 +40,7 @@ public final class Int8KvCache extends PagedKvCache {
     @Override
     public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
         long sec = section(block, layer, KEY, kvHead);
-        float qSum = 0f;
-        for (int d = 0; d < headDim; d++) {
-            qSum += q[qOff + d];
-        }
+        float qSum = querySum(q, qOff);
         int vec = vectorBound();
         for (int s = 0; s < count; s++) {
             long r = row(sec, s);
@@ -86,7 +59,7 @@ public final class Int8KvCache extends PagedKvCache {
                 dot += q[qOff + d] * pool.get(BYTE, r + d);
             }
             long p = params(sec, s);
-            scores[s] = scale(p) * (dot - zero(p) * qSum) * attnScale;
+            scores[s] = score(p, dot, qSum, attnScale);
         }
     }
 
@@ -111,8 +84,6 @@ public final class Int8KvCache extends PagedKvCache {
                 acc[accOff + d] += c * pool.get(BYTE, r + d);
             }
         }
-        for (int d = 0; d < headDim; d++) {
-            acc[accOff + d] -= correction;
-        }
+        subtractZeroShare(acc, accOff, correction);
     }
 }

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * format's loops. Each format also has a scalar {@link #readRow} that tests use as the
  * reference for its vector loops.
  */
-public abstract sealed class PagedKvCache implements KvCache permits F32KvCache, Bf16KvCache, Int8KvCache, Int4KvCache {
+public abstract sealed class PagedKvCache implements KvCache permits F32KvCache, Bf16KvCache, QuantizedKvCache {
     protected static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     protected static final int KEY = 0;
     protected static final int VALUE = 1;
