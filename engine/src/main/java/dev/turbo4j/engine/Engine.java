@@ -178,6 +178,7 @@ public final class Engine implements AutoCloseable {
             try {
                 s.checkInvariants();
                 snapshot = takeSnapshot();
+                s.deliverFinished();
                 done.complete(null);
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
@@ -213,6 +214,7 @@ public final class Engine implements AutoCloseable {
             }
             if (didSomething) {
                 snapshot = takeSnapshot();
+                runSafely(Scheduler::deliverFinished);
             } else {
                 model.transformer().pool().rest(); // idle: let the compute workers give their cores back
                 LockSupport.park(this);
@@ -223,6 +225,8 @@ public final class Engine implements AutoCloseable {
             runSafely(command);
         }
         runSafely(Scheduler::abortAll);
+        snapshot = takeSnapshot();
+        runSafely(Scheduler::deliverFinished);
     }
 
     /** A bug in one step must not kill the engine: the running requests fail, the rest go on. */

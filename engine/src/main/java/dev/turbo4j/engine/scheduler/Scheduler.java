@@ -42,6 +42,7 @@ public final class Scheduler {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private final List<Request> running = new ArrayList<>();
     private final StepStats stats = new StepStats();
+    private final List<Runnable> finished = new ArrayList<>();
     private long admissions;
 
     public Scheduler(Transformer model, KvCache cache, int maxBatchSize, int maxPrefillTokens, int sessionLen,
@@ -419,7 +420,19 @@ public final class Scheduler {
         if (!r.stops.stopped()) {
             r.output.text(r.stops.append(r.decoder.flush()) + r.stops.finish());
         }
-        r.output.finished(reason);
+        finished.add(() -> r.output.finished(reason));
+    }
+
+    /**
+     * Delivers the finish signals of the requests that ended since the last call. The engine
+     * calls this after publishing its stats, so a client that sees its request end also sees
+     * the pool as that end left it.
+     */
+    public void deliverFinished() {
+        for (Runnable r : finished) {
+            r.run();
+        }
+        finished.clear();
     }
 
     private void endNow(Session s) {
