@@ -25,6 +25,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** {@code lite quantize} (int8, AWQ RTN) and {@code convert} (prepared int4) on real folders. */
 class QuantizeAndConvertTest {
@@ -123,7 +124,9 @@ class QuantizeAndConvertTest {
                 assertThat(m.quantization().format()).isEqualTo(ModelFormat.TURBO4J_INT4);
                 assertThat(m.repackedBytes()).isZero();
                 assertThat(m.weights().layers().get(0).o()).isInstanceOf(Int4GroupWeight.class);
-                assertThat(lastLogits(m, ids)).containsExactly(expected);
+                // Same weights, same kernels: only the JIT's choice of summation order may differ
+                // between the two loads, so allow float rounding but nothing a repacking slip would cause.
+                assertThat(lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
             }
         }
     }
