@@ -2,8 +2,6 @@ package dev.turbo4j.bench;
 
 import dev.turbo4j.core.kernel.DenseKernels;
 import dev.turbo4j.core.kernel.DenseWeight;
-import dev.turbo4j.core.kernel.MatMul;
-import dev.turbo4j.core.parallel.WorkerPool;
 import dev.turbo4j.core.tensor.DType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,9 +41,6 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class MatMulBenchmark {
-    /** Weight copies together span at least this much, beyond any last-level cache. */
-    static final long COLD_BYTES = 768L << 20;
-
     @Param({"BF16", "F16", "F32"})
     public DType dtype;
 
@@ -63,55 +58,33 @@ public class MatMulBenchmark {
     @Param({"2"})
     public int threads;
 
-    private Arena arena;
-    private WorkerPool pool;
-    private DenseWeight[] weights;
-    private int next;
-    private float[] x;
-    private float[] y;
+    private LinearLayerBench bench;
 
     @Setup(Level.Trial)
     public void setUp() {
-        int rows = rows(shape);
-        int cols = cols(shape);
+        int rows = LinearLayerBench.rows(shape);
+        int cols = LinearLayerBench.cols(shape);
         long bytes = (long) rows * cols * dtype.byteSize();
-        int copies = (int) Math.max(1, (COLD_BYTES + bytes - 1) / bytes);
-        arena = Arena.ofShared();
-        MemorySegment first = arena.allocate(bytes, 64);
-        BenchData.fillRandomWeights(first, dtype, 1);
-        weights = new DenseWeight[copies];
-        for (int i = 0; i < copies; i++) {
-            MemorySegment copy = i == 0 ? first : arena.allocate(bytes, 64).copyFrom(first);
-            weights[i] = new DenseWeight(copy, dtype, rows, cols, switch (kernel) {
-                case "simd" -> DenseKernels.forDType(dtype);
-                case "scalar" -> DenseKernels.scalarForDType(dtype);
-                default -> throw new IllegalArgumentException("kernel must be simd or scalar: " + kernel);
-            });
-        }
-        x = BenchData.randomFloats(tokens * cols, 2);
-        y = new float[tokens * rows];
-        pool = new WorkerPool(threads);
+        Arena arena = Arena.ofShared();
+        MemorySegment data = arena.allocate(bytes, 64);
+        BenchData.fillRandomWeights(data, dtype, 1);
+        DenseWeight first = new DenseWeight(data, dtype, rows, cols, switch (kernel) {
+            case "simd" -> DenseKernels.forDType(dtype);
+            case "scalar" -> DenseKernels.scalarForDType(dtype);
+            default -> throw new IllegalArgumentException("kernel must be simd or scalar: " + kernel);
+        });
+        bench = new LinearLayerBench(arena, first,
+                w -> new DenseWeight(arena.allocate(bytes, 64).copyFrom(data), dtype, rows, cols, first.kernel()),
+                LinearLayerBench.COLD_BYTES, tokens, threads);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        pool.close();
-        arena.close();
+        bench.close();
     }
 
     @Benchmark
     public float multiply() {
-        DenseWeight w = weights[next];
-        next = next + 1 == weights.length ? 0 : next + 1;
-        MatMul.multiply(pool, w, x, tokens, y);
-        return y[0];
-    }
-
-    static int rows(String shape) {
-        return Integer.parseInt(shape.substring(0, shape.indexOf('x')));
-    }
-
-    static int cols(String shape) {
-        return Integer.parseInt(shape.substring(shape.indexOf('x') + 1));
+        return bench.multiplyNext();
     }
 }

@@ -36,11 +36,11 @@ public final class MatMulReport {
 
     private record Case(DType dtype, String shape, int tokens, String kernel) {
         long rows() {
-            return MatMulBenchmark.rows(shape);
+            return LinearLayerBench.rows(shape);
         }
 
         long cols() {
-            return MatMulBenchmark.cols(shape);
+            return LinearLayerBench.cols(shape);
         }
     }
 

@@ -9,24 +9,29 @@ import java.nio.ByteOrder;
  * GPTQ checkpoints are repacked into this layout once, at load or by {@code turbo4j convert}.
  * Element (r, c) is {@code (q[r][c] - zero[r][g]) * scale[r][g]} with {@code g = c / groupSize}.
  *
- * <p>The layout (Turbo4j's "nibble-128"), chosen so that one int-vector load at any width
- * yields, per nibble, weights of consecutive columns:
+ * <p>The layout (Turbo4j's "nibble-128, 4-row tiles"), chosen so that one int-vector load at
+ * any width yields, per nibble, weights of consecutive columns, and so that the
+ * {@value #TILE_ROWS} rows a kernel tile multiplies together are one sequential stream in memory
+ * (four short row streams per tile defeat the hardware prefetcher):
  * <ul>
- *   <li>{@code packed}: [rows × cols / 2] bytes. Each row is a run of 128-column chunks of 64
- *       bytes = 16 little-endian int32 words; bits 4j..4j+3 of word k hold q of column
+ *   <li>{@code packed}: [tiles × TILE_ROWS × cols / 2] bytes, tile after tile. Within a tile,
+ *       128-column chunk after chunk; within a chunk, the tile's rows one after another, each as
+ *       64 bytes = 16 little-endian int32 words; bits 4j..4j+3 of word k hold q of column
  *       {@code chunk * 128 + 16 j + k} (0..15).</li>
- *   <li>{@code scales}: [rows × cols / groupSize] IEEE half floats, row-major.</li>
- *   <li>{@code zeros}: [rows × cols / groupSize] unsigned bytes (0..16), row-major.</li>
+ *   <li>{@code scales}: IEEE half floats and {@code zeros}: unsigned bytes (0..16), each
+ *       [tiles × groups × TILE_ROWS]: the tile's rows side by side per group.</li>
  * </ul>
- * cols must be a multiple of {@value #CHUNK} and groupSize a multiple of {@value #CHUNK} that
- * divides cols, so every chunk lies in one group.
+ * A last partial tile is padded with zero rows. cols must be a multiple of {@value #CHUNK} and
+ * groupSize a multiple of {@value #CHUNK} that divides cols, so every chunk lies in one group.
  */
 public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, MemorySegment zeros, int rows, int cols,
                               int groupSize, Int4Kernel kernel) implements LinearWeight {
     /** Columns per packed chunk (16 words of 8 nibbles). */
     public static final int CHUNK = 128;
-    /** Bytes per packed chunk. */
+    /** Bytes per packed chunk of one row. */
     public static final int CHUNK_BYTES = CHUNK / 2;
+    /** Rows stored together (and multiplied together by the kernels). */
+    public static final int TILE_ROWS = 4;
 
     private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -36,8 +41,9 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
             throw new IllegalArgumentException("int4 weights need cols and groupSize multiples of " + CHUNK
                     + " with groupSize dividing cols; got cols " + cols + ", groupSize " + groupSize);
         }
-        long groups = (long) rows * (cols / groupSize);
-        if (packed.byteSize() != (long) rows * cols / 2 || scales.byteSize() != groups * 2 || zeros.byteSize() != groups) {
+        long groups = (long) paddedRows(rows) * (cols / groupSize);
+        if (packed.byteSize() != (long) paddedRows(rows) * cols / 2 || scales.byteSize() != groups * 2
+                || zeros.byteSize() != groups) {
             throw new IllegalArgumentException("int4 weight segments do not match " + rows + "x" + cols + " in groups of " + groupSize);
         }
     }
@@ -45,6 +51,11 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
     /** Whether this layout can hold a [rows × cols] weight in groups of groupSize. */
     public static boolean supportsShape(int cols, int groupSize) {
         return cols > 0 && groupSize > 0 && groupSize % CHUNK == 0 && cols % groupSize == 0;
+    }
+
+    /** Rows as stored: rounded up to whole tiles. */
+    public static int paddedRows(int rows) {
+        return (rows + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
     }
 
     /** A weight on the SIMD kernel. */
@@ -62,10 +73,20 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
         return cols / groupSize;
     }
 
-    /** Byte offset in {@link #packed} of the word and the nibble shift holding column c: see the layout. */
+    /** Byte offset in {@link #packed} of row r's 64 bytes of chunk {@code chunk}. */
+    public static long chunkOffset(int cols, int r, int chunk) {
+        long tileBytes = (long) TILE_ROWS * (cols / 2);
+        return (r / TILE_ROWS) * tileBytes + ((long) chunk * TILE_ROWS + r % TILE_ROWS) * CHUNK_BYTES;
+    }
+
+    /** Index in {@link #scales} and {@link #zeros} of row r, group g. */
+    public static long groupIndex(int groupsPerRow, int r, int g) {
+        return ((long) (r / TILE_ROWS) * groupsPerRow + g) * TILE_ROWS + r % TILE_ROWS;
+    }
+
+    /** Byte offset in {@link #packed} of the word holding column c of row r: see the layout. */
     static long wordOffset(int cols, int r, int c) {
-        int inChunk = c % CHUNK;
-        return (long) r * (cols / 2) + (long) (c / CHUNK) * CHUNK_BYTES + (long) (inChunk % 16) * Integer.BYTES;
+        return chunkOffset(cols, r, c / CHUNK) + (long) (c % CHUNK % 16) * Integer.BYTES;
     }
 
     static int nibbleShift(int c) {
@@ -79,12 +100,12 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
 
     /** The zero point of row r, group g. */
     public int zero(int r, int g) {
-        return zeros.get(ValueLayout.JAVA_BYTE, (long) r * groupsPerRow() + g) & 0xFF;
+        return zeros.get(ValueLayout.JAVA_BYTE, groupIndex(groupsPerRow(), r, g)) & 0xFF;
     }
 
     /** The scale of row r, group g. */
     public float scale(int r, int g) {
-        return Float.float16ToFloat(scales.get(HALF, ((long) r * groupsPerRow() + g) * 2));
+        return Float.float16ToFloat(scales.get(HALF, groupIndex(groupsPerRow(), r, g) * 2));
     }
 
     /** Element (r, c) dequantized; exact in F32 ((q − zero) has 5 bits, the scale 11). */

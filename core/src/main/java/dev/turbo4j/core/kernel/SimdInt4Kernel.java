@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
@@ -14,10 +15,11 @@ import java.util.Objects;
  * int-vector load, a shift, a mask and a conversion; it is dequantized exactly with one FMA,
  * {@code q · scale + (−zero · scale)}, and stays 4-bit in memory.
  *
- * <p>Fewer than 4 tokens (decode) take the fused GEMV path: 4 rows at a time are unpacked in
- * registers and multiplied with each token while the packed bytes are in L1. More tokens
- * (prefill, batched decode) take the GEMM path: tokens in L2-sized blocks; per block, each
- * 4-row tile is dequantized once into F32 scratch and runs the 4 × 4 register tile of
+ * <p>Fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (one
+ * sequential stream in the layout) is unpacked in registers and multiplied with each token
+ * while the packed bytes are in L1. More tokens (prefill, batched decode) take the GEMM path:
+ * tokens in L2-sized blocks; per block, each tile is dequantized once into F32 scratch and
+ * runs the 4 × 4 register tile of
  * {@link WidenedTiles}. Both paths add the same exact weights in the same order for every
  * (row, token), so results do not depend on the batch.
  */
@@ -28,6 +30,11 @@ final class SimdInt4Kernel implements Int4Kernel {
     /** Int vectors per 16-word chunk row: 1 at 512 bits, 2 at 256, 4 at 128. */
     private static final int VECTORS_PER_CHUNK = 16 / L;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final int TILE = Int4GroupWeight.TILE_ROWS;
+    /** 0, 1, .., 15 (at 512 bits, where the lookup path runs). */
+    private static final FloatVector NIBBLES = FloatVector.fromArray(F, new float[] {
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
 
     @Override
     public void multiply(Int4GroupWeight w, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
@@ -40,12 +47,13 @@ final class SimdInt4Kernel implements Int4Kernel {
             return;
         }
         WidenedTiles.Scratch scratch = WidenedTiles.Scratch.current();
+        int firstTile = rowStart / TILE;
+        int endTile = (rowEnd + TILE - 1) / TILE;
         if (tokens < WidenedTiles.TOKENS) {
-            for (int r = rowStart; r < rowEnd; r += WidenedTiles.ROWS) {
-                int rowCount = Math.min(WidenedTiles.ROWS, rowEnd - r);
+            for (int tile = firstTile; tile < endTile; tile++) {
                 for (int t = 0; t < tokens; t++) {
-                    gemvTile(w, r, rowCount, x, t * cols, scratch);
-                    store(scratch.sums, 0, y, t * rows + r, rowCount);
+                    gemvTile(w, tile, x, t * cols, scratch);
+                    store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
             return;
@@ -54,72 +62,121 @@ final class SimdInt4Kernel implements Int4Kernel {
         int block = WidenedTiles.tokenBlock(cols);
         for (int t0 = 0; t0 < tokens; t0 += block) {
             int t1 = Math.min(tokens, t0 + block);
-            for (int r = rowStart; r < rowEnd; r += WidenedTiles.ROWS) {
-                int rowCount = Math.min(WidenedTiles.ROWS, rowEnd - r);
-                dequantizeRows(w, r, rowCount, widened);
+            for (int tile = firstTile; tile < endTile; tile++) {
+                dequantizeTile(w, tile, widened, scratch);
                 int t = t0;
                 for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
                     WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, scratch.sums, scratch.lanes);
                     for (int j = 0; j < WidenedTiles.TOKENS; j++) {
-                        store(scratch.sums, j * WidenedTiles.ROWS, y, (t + j) * rows + r, rowCount);
+                        store(scratch.sums, j * TILE, y, (t + j) * rows, tile, rowStart, rowEnd);
                     }
                 }
                 for (; t < t1; t++) {
                     WidenedTiles.rows4Token1(widened, cols, x, t * cols, scratch.sums, scratch.lanes);
-                    store(scratch.sums, 0, y, t * rows + r, rowCount);
+                    store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
         }
     }
 
-    private static void store(float[] sums, int from, float[] y, int yOff, int rowCount) {
-        System.arraycopy(sums, from, y, yOff, rowCount);
+    /** The tile's sums[from ..] into y[yRow0 + r] for its rows r inside [rowStart, rowEnd). */
+    private static void store(float[] sums, int from, float[] y, int yRow0, int tile, int rowStart, int rowEnd) {
+        int r0 = tile * TILE;
+        int lo = Math.max(rowStart, r0);
+        int hi = Math.min(rowEnd, r0 + TILE);
+        System.arraycopy(sums, from + lo - r0, y, yRow0 + lo, hi - lo);
     }
 
-    /** q · s + m for the L columns whose nibbles sit at {@code shift} in the words at {@code offset}. */
-    private static FloatVector dequantize(MemorySegment packed, long offset, int shift, FloatVector s, FloatVector m) {
-        IntVector q = IntVector.fromMemorySegment(I, packed, offset, LE).lanewise(VectorOperators.LSHR, shift).and(0xF);
+    /** The 16 dequantized values q · s + m, q = 0..15, as float bits: a lookup table for {@link #lookup}. */
+    private static IntVector table(FloatVector s, FloatVector m) {
+        return NIBBLES.fma(s, m).reinterpretAsInts();
+    }
+
+    /**
+     * The nibbles at {@code shift} of {@code words} dequantized through {@code table}: one
+     * permute, which reads only each lane's low 4 bits (selectFrom wraps the index), so no mask.
+     * Bit-identical to {@link #dequantize}. Needs 16 lanes (512 bits).
+     */
+    private static FloatVector lookup(IntVector words, int shift, IntVector table) {
+        return words.lanewise(VectorOperators.LSHR, shift).selectFrom(table).reinterpretAsFloats();
+    }
+
+    /** q · s + m for the nibbles at {@code shift} of the words in {@code words}. */
+    private static FloatVector dequantize(IntVector words, int shift, FloatVector s, FloatVector m) {
+        IntVector q = words.lanewise(VectorOperators.LSHR, shift).and(0xF);
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s, m);
     }
 
     /**
-     * sums[i] = row (row0 + i) · x[xOff ..) for 4 rows (a partial tile repeats its last row),
-     * unpacking in registers; columns in order c = 16 j + h L within each chunk.
+     * The tile's scales and −zero · scale per (group, row), in {@code params[2 (g TILE + i)]} and
+     * {@code [.. + 1]}. Read once per tile outside the vector loops, which keeps those loops
+     * small enough for C2 to inline every vector operation.
      */
-    private static void gemvTile(Int4GroupWeight w, int row0, int rowCount, float[] x, int xOff,
-                                 WidenedTiles.Scratch scratch) {
+    private static float[] groupParams(Int4GroupWeight w, int tile, WidenedTiles.Scratch scratch) {
+        int n = w.groupsPerRow() * TILE;
+        float[] params = scratch.groupParams(2 * n);
+        long base = (long) tile * n;
+        MemorySegment scales = w.scales();
+        MemorySegment zeros = w.zeros();
+        for (int i = 0; i < n; i++) {
+            float scale = Float.float16ToFloat(scales.get(HALF, (base + i) * 2));
+            params[2 * i] = scale;
+            params[2 * i + 1] = -(zeros.get(ValueLayout.JAVA_BYTE, base + i) & 0xFF) * scale;
+        }
+        return params;
+    }
+
+    /**
+     * sums[i] = row (4 tile + i) · x[xOff ..) for the tile's 4 rows, unpacking in registers;
+     * columns in order c = 16 j + h L within each chunk. The tile is one sequential stream.
+     */
+    private static void gemvTile(Int4GroupWeight w, int tile, float[] x, int xOff, WidenedTiles.Scratch scratch) {
         MemorySegment packed = w.packed();
-        int last = rowCount - 1;
-        int r0 = row0;
-        int r1 = row0 + Math.min(1, last);
-        int r2 = row0 + Math.min(2, last);
-        int r3 = row0 + Math.min(3, last);
-        long rowBytes = w.cols() / 2;
-        long b0 = r0 * rowBytes;
-        long b1 = r1 * rowBytes;
-        long b2 = r2 * rowBytes;
-        long b3 = r3 * rowBytes;
+        int cols = w.cols();
+        int groups = w.groupsPerRow();
         int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
+        long tileBase = (long) tile * TILE * (cols / 2);
+        float[] p = groupParams(w, tile, scratch);
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int chunk = 0;
-        for (int g = 0; g < w.groupsPerRow(); g++) {
-            float sc0 = w.scale(r0, g), sc1 = w.scale(r1, g), sc2 = w.scale(r2, g), sc3 = w.scale(r3, g);
-            FloatVector s0 = FloatVector.broadcast(F, sc0), m0 = FloatVector.broadcast(F, -w.zero(r0, g) * sc0);
-            FloatVector s1 = FloatVector.broadcast(F, sc1), m1 = FloatVector.broadcast(F, -w.zero(r1, g) * sc1);
-            FloatVector s2 = FloatVector.broadcast(F, sc2), m2 = FloatVector.broadcast(F, -w.zero(r2, g) * sc2);
-            FloatVector s3 = FloatVector.broadcast(F, sc3), m3 = FloatVector.broadcast(F, -w.zero(r3, g) * sc3);
+        for (int g = 0; g < groups; g++) {
+            int pg = 2 * TILE * g;
+            FloatVector s0 = FloatVector.broadcast(F, p[pg]), m0 = FloatVector.broadcast(F, p[pg + 1]);
+            FloatVector s1 = FloatVector.broadcast(F, p[pg + 2]), m1 = FloatVector.broadcast(F, p[pg + 3]);
+            FloatVector s2 = FloatVector.broadcast(F, p[pg + 4]), m2 = FloatVector.broadcast(F, p[pg + 5]);
+            FloatVector s3 = FloatVector.broadcast(F, p[pg + 6]), m3 = FloatVector.broadcast(F, p[pg + 7]);
             for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                long cb = (long) chunk * Int4GroupWeight.CHUNK_BYTES;
+                long cb = tileBase + (long) chunk * TILE * Int4GroupWeight.CHUNK_BYTES;
                 int xc = xOff + chunk * Int4GroupWeight.CHUNK;
+                if (VECTORS_PER_CHUNK == 1) {
+                    // 512 bits: one load per row per chunk; its eight nibbles are eight column runs,
+                    // each dequantized by one permute from the group's 16-entry table.
+                    IntVector q0 = IntVector.fromMemorySegment(I, packed, cb, LE);
+                    IntVector q1 = IntVector.fromMemorySegment(I, packed, cb + Int4GroupWeight.CHUNK_BYTES, LE);
+                    IntVector q2 = IntVector.fromMemorySegment(I, packed, cb + 2 * Int4GroupWeight.CHUNK_BYTES, LE);
+                    IntVector q3 = IntVector.fromMemorySegment(I, packed, cb + 3 * Int4GroupWeight.CHUNK_BYTES, LE);
+                    IntVector t0 = table(s0, m0), t1 = table(s1, m1), t2 = table(s2, m2), t3 = table(s3, m3);
+                    for (int j = 0; j < 8; j++) {
+                        int shift = 4 * j;
+                        FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j);
+                        a0 = lookup(q0, shift, t0).fma(xv, a0);
+                        a1 = lookup(q1, shift, t1).fma(xv, a1);
+                        a2 = lookup(q2, shift, t2).fma(xv, a2);
+                        a3 = lookup(q3, shift, t3).fma(xv, a3);
+                    }
+                    continue;
+                }
+                // Narrower vectors: the same column order as the GEMM path (j outer, h inner),
+                // which batch invariance needs; the repeated loads hit L1.
                 for (int j = 0; j < 8; j++) {
                     int shift = 4 * j;
                     for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
                         long wb = cb + (long) h * L * Integer.BYTES;
                         FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j + h * L);
-                        a0 = dequantize(packed, b0 + wb, shift, s0, m0).fma(xv, a0);
-                        a1 = dequantize(packed, b1 + wb, shift, s1, m1).fma(xv, a1);
-                        a2 = dequantize(packed, b2 + wb, shift, s2, m2).fma(xv, a2);
-                        a3 = dequantize(packed, b3 + wb, shift, s3, m3).fma(xv, a3);
+                        a0 = dequantize(IntVector.fromMemorySegment(I, packed, wb, LE), shift, s0, m0).fma(xv, a0);
+                        a1 = dequantize(IntVector.fromMemorySegment(I, packed, wb + Int4GroupWeight.CHUNK_BYTES, LE), shift, s1, m1).fma(xv, a1);
+                        a2 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 2 * Int4GroupWeight.CHUNK_BYTES, LE), shift, s2, m2).fma(xv, a2);
+                        a3 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 3 * Int4GroupWeight.CHUNK_BYTES, LE), shift, s3, m3).fma(xv, a3);
                     }
                 }
             }
@@ -131,27 +188,28 @@ final class SimdInt4Kernel implements Int4Kernel {
         scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
     }
 
-    /** Rows row0.. (4, the last repeated) dequantized into dst[i * cols ..], in column order. */
-    private static void dequantizeRows(Int4GroupWeight w, int row0, int rowCount, float[] dst) {
+    /** The tile's 4 rows dequantized into dst[i * cols ..], in column order. */
+    private static void dequantizeTile(Int4GroupWeight w, int tile, float[] dst, WidenedTiles.Scratch scratch) {
         MemorySegment packed = w.packed();
         int cols = w.cols();
+        int groups = w.groupsPerRow();
         int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
-        for (int i = 0; i < WidenedTiles.ROWS; i++) {
-            int r = row0 + Math.min(i, rowCount - 1);
-            long rowBase = (long) r * (cols / 2);
+        long tileBase = (long) tile * TILE * (cols / 2);
+        float[] p = groupParams(w, tile, scratch);
+        for (int i = 0; i < TILE; i++) {
             int out = i * cols;
             int chunk = 0;
-            for (int g = 0; g < w.groupsPerRow(); g++) {
-                float sc = w.scale(r, g);
-                FloatVector s = FloatVector.broadcast(F, sc);
-                FloatVector m = FloatVector.broadcast(F, -w.zero(r, g) * sc);
+            for (int g = 0; g < groups; g++) {
+                int pg = 2 * (TILE * g + i);
+                FloatVector s = FloatVector.broadcast(F, p[pg]);
+                FloatVector m = FloatVector.broadcast(F, p[pg + 1]);
                 for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                    long cb = rowBase + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
+                    long cb = tileBase + ((long) chunk * TILE + i) * Int4GroupWeight.CHUNK_BYTES;
                     int oc = out + chunk * Int4GroupWeight.CHUNK;
-                    for (int j = 0; j < 8; j++) {
-                        for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
-                            dequantize(packed, cb + (long) h * L * Integer.BYTES, 4 * j, s, m)
-                                    .intoArray(dst, oc + 16 * j + h * L);
+                    for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
+                        IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
+                        for (int j = 0; j < 8; j++) {
+                            dequantize(q, 4 * j, s, m).intoArray(dst, oc + 16 * j + h * L);
                         }
                     }
                 }

@@ -124,9 +124,18 @@ final class WidenedTiles {
         final float[] sums = new float[ROWS * TOKENS];
         final float[] lanes = new float[F.length()];
         private float[] rows = new float[0];
+        private float[] groupParams = new float[0];
 
         static Scratch current() {
             return CURRENT.get();
+        }
+
+        /** Room for n per-group quantization parameters (scales, offsets) of a tile. */
+        float[] groupParams(int n) {
+            if (groupParams.length < n) {
+                groupParams = new float[n];
+            }
+            return groupParams;
         }
 
         /** Room for 4 widened rows of {@code cols} floats. */

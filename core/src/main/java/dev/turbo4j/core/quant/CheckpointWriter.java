@@ -74,9 +74,13 @@ final class CheckpointWriter {
         w.add(t.name(), t.dtype(), t.shape(), out -> write(out, t.data()));
     }
 
-    /** Our int4 layout: qweight U8 [rows, cols/2] (nibble-128), scales F16 and qzeros U8 [rows, cols/G]. */
+    /**
+     * Our int4 layout: qweight U8 [rows, cols/2] (nibble-128, 4-row tiles), scales F16 and qzeros
+     * U8 [rows, cols/G]; rows rounded up to whole tiles.
+     */
     static void addInt4(SafetensorsWriter w, String base, Once<Int4GroupWeight> weight, int rows, int cols, int groupSize) {
         long groups = cols / groupSize;
+        rows = Int4GroupWeight.paddedRows(rows);
         w.add(base + ".qweight", DType.U8, new long[] {rows, cols / 2}, out -> write(out, weight.get().packed()));
         w.add(base + ".scales", DType.F16, new long[] {rows, groups}, out -> write(out, weight.get().scales()));
         w.add(base + ".qzeros", DType.U8, new long[] {rows, groups}, out -> {

@@ -32,20 +32,21 @@ public final class Int4Repacker {
                     + ", group_size " + groupSize);
         }
         int groups = cols / groupSize;
-        MemorySegment packed = arena.allocate((long) rows * cols / 2, 64);
-        MemorySegment scales = arena.allocate((long) rows * groups * 2, 64);
-        MemorySegment zeros = arena.allocate((long) rows * groups, 64);
+        int storedRows = Int4GroupWeight.paddedRows(rows);
+        MemorySegment packed = arena.allocate((long) storedRows * cols / 2, 64);
+        MemorySegment scales = arena.allocate((long) storedRows * groups * 2, 64);
+        MemorySegment zeros = arena.allocate((long) storedRows * groups, 64);
         byte[] q = new byte[Math.min(ROW_BLOCK, rows) * cols];
         for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
             int count = Math.min(ROW_BLOCK, rows - r0);
             source.unpackRows(r0, count, q);
             for (int i = 0; i < count; i++) {
-                packRow(q, i * cols, cols, packed, (long) (r0 + i) * (cols / 2));
+                packRow(q, i * cols, cols, packed, r0 + i);
             }
         }
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < groups; g++) {
-                long at = (long) r * groups + g;
+                long at = Int4GroupWeight.groupIndex(groups, r, g);
                 int z = source.zero(r, g);
                 if (z < 0 || z > 16) {
                     throw new IllegalArgumentException("zero point " + z + " out of range 0..16 at row " + r + ", group " + g);
@@ -58,10 +59,10 @@ public final class Int4Repacker {
     }
 
     /** One row of q values (one per byte) into nibble-128 words: word k, nibble j = column 16 j + k. */
-    private static void packRow(byte[] q, int from, int cols, MemorySegment packed, long rowOffset) {
+    private static void packRow(byte[] q, int from, int cols, MemorySegment packed, int row) {
         for (int chunk = 0; chunk < cols / Int4GroupWeight.CHUNK; chunk++) {
             int c0 = from + chunk * Int4GroupWeight.CHUNK;
-            long out = rowOffset + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
+            long out = Int4GroupWeight.chunkOffset(cols, row, chunk);
             for (int k = 0; k < 16; k++) {
                 int word = 0;
                 for (int j = 0; j < 8; j++) {

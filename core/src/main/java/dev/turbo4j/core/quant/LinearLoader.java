@@ -68,7 +68,7 @@ public final class LinearLoader {
             case AWQ -> new int[] {q.dim(1) * 8, q.dim(0)};
             case GPTQ -> new int[] {q.dim(1), q.dim(0) * 8};
             case TURBO4J_INT8 -> new int[] {q.dim(0), q.dim(1)};
-            case TURBO4J_INT4 -> new int[] {q.dim(0), q.dim(1) * 2};
+            case TURBO4J_INT4 -> new int[] {q.dim(0), q.dim(1) * 2}; // rows rounded up to whole tiles
             case HF -> throw new ModelLoadException(store.dir() + ": " + base + ".qweight found in a dense (hf) folder");
         };
     }
@@ -120,13 +120,14 @@ public final class LinearLoader {
         TensorInfo packed = QuantTensors.get(store, base + ".qweight", layout, DType.U8);
         TensorInfo scales = QuantTensors.get(store, base + ".scales", layout, DType.F16);
         TensorInfo zeros = QuantTensors.get(store, base + ".qzeros", layout, DType.U8);
-        QuantTensors.checkShape(store, packed, layout, rows, cols / 2);
+        int storedRows = Int4GroupWeight.paddedRows(rows);
+        QuantTensors.checkShape(store, packed, layout, storedRows, cols / 2);
         int groups = scales.dim(1);
         if (groups <= 0 || cols % groups != 0 || !Int4GroupWeight.supportsShape(cols, cols / groups)) {
             throw unsupportedGroups(base, cols, groups <= 0 ? 0 : cols / groups);
         }
-        QuantTensors.checkShape(store, scales, layout, rows, groups);
-        QuantTensors.checkShape(store, zeros, layout, rows, groups);
+        QuantTensors.checkShape(store, scales, layout, storedRows, groups);
+        QuantTensors.checkShape(store, zeros, layout, storedRows, groups);
         return Int4GroupWeight.of(packed.data(), scales.data(), zeros.data(), rows, cols, cols / groups);
     }
 }

@@ -20,7 +20,8 @@ import java.util.Set;
  * gives the same outputs as loading the source.
  *
  * <p>The turbo4j-int4 tensors per layer: {@code <name>.qweight} U8 [out, in/2] (nibble-128
- * chunks), {@code <name>.scales} F16 [out, in/G], {@code <name>.qzeros} U8 [out, in/G].
+ * chunks in 4-row tiles), {@code <name>.scales} F16 [out, in/G], {@code <name>.qzeros} U8
+ * [out, in/G], out rounded up to whole tiles (see {@link Int4GroupWeight}).
  */
 public final class ModelConverter {
     private ModelConverter() {
