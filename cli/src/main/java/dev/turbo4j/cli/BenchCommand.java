@@ -6,7 +6,8 @@ import picocli.CommandLine.Spec;
 
 /** Benchmarks, LMDeploy's profile_* figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchGenerationCommand.class, BenchThroughputCommand.class, BenchServeCommand.class})
+        subcommands = {BenchGenerationCommand.class, BenchThroughputCommand.class, BenchServeCommand.class,
+                BenchHttpOverheadCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -198,6 +198,23 @@ class CommandLineTest {
         }
     }
 
+    @Test
+    void benchHttpOverheadComparesTheSameRequestsInProcessAndOverHttp() throws IOException {
+        Result r = run("bench", "http-overhead", MODEL, "--rounds", "5", "--warmup", "2", "--prompt-tokens", "8",
+                "--new-tokens", "3", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode t = json.readTree(r.out());
+        assertThat(t.get("rounds").asInt()).isEqualTo(5);
+        double local = t.get("in_process_ttft_ms").get("median").asDouble();
+        double http = t.get("http_ttft_ms").get("median").asDouble();
+        assertThat(local).as("a first token was seen in process").isPositive();
+        assertThat(http).as("a first SSE event was read over HTTP").isPositive();
+        assertThat(t.get("http_overhead_ms").get("median").asDouble()).isCloseTo(http - local, within(1e-9));
+        Result bad = run("bench", "http-overhead", MODEL, "--rounds", "0");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("--rounds");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
