@@ -53,7 +53,8 @@ public final class ModelConverter {
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
             for (TensorInfo t : store.tensors().values()) {
                 String base = base(t.name());
-                if (!quantized.contains(base)) {
+                // A repacked layer keeps its bias (Qwen2's q/k/v) as it is.
+                if (!quantized.contains(base) || t.name().endsWith(".bias")) {
                     CheckpointWriter.copy(writer, t);
                 } else if (t.name().endsWith(".qweight")) {
                     int[] shape = loader.quantizedShape(base);

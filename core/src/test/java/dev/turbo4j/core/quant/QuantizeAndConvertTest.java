@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.within;
 /** {@code lite quantize} (int8, AWQ RTN) and {@code convert} (prepared int4) on real folders. */
 class QuantizeAndConvertTest {
     static final Path KJV = Path.of("../models/kjv-llama-tiny");
+    static final Path QWEN2 = QuantizedGoldenTest.MODELS.resolve("random-qwen2-tiny");
 
     private static WorkerPool pool;
 
@@ -128,6 +129,23 @@ class QuantizeAndConvertTest {
                 // between the two loads, so allow float rounding but nothing a repacking slip would cause.
                 assertThat(lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
             }
+        }
+    }
+
+    @Test
+    void convertingAnAwqModelWithQkvBiasKeepsTheBias() throws IOException {
+        Path awq = tmp.resolve("qwen2-awq");
+        ModelQuantizer.quantize(QWEN2, awq, new ModelQuantizer.Options(ModelFormat.AWQ, 128, false));
+        Path out = tmp.resolve("qwen2-converted");
+        ModelConverter.convert(awq, out, null);
+        int[] ids = QuantizedGoldenTest.ints(QuantizedGoldenTest.GOLDEN.get("ppl").get("ids"));
+        float[] expected;
+        try (Model m = Model.load(awq)) {
+            assertThat(m.config().qkvBias()).isTrue();
+            expected = lastLogits(m, ids);
+        }
+        try (Model m = Model.load(out)) {
+            assertThat(lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
         }
     }
 
