@@ -34,7 +34,7 @@ final class LocalApiServer implements AutoCloseable {
      */
     static LocalApiServer start(Path dir, String modelName, String chatTemplate, EngineOptions options,
                                 ServerConfig config) {
-        LocalModel lm = LocalModel.open(dir, options.threads());
+        LocalModel lm = LocalModel.open(dir, options.threads(), options.loadOptions());
         Engine engine = null;
         try {
             ChatTemplate template = ChatTemplates.resolve(dir, chatTemplate);
