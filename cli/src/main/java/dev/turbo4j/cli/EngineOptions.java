@@ -24,7 +24,8 @@ final class EngineOptions {
     @Option(names = "--quant-policy", defaultValue = "0", description = "KV cache quantization: 0 (none), 8 (int8) or 4 (int4) (default: ${DEFAULT-VALUE}).")
     int quantPolicy;
 
-    @Option(names = "--tp", defaultValue = "1", description = "Tensor parallel ranks (1 on CPU).")
+    @Option(names = "--tp", defaultValue = "1",
+            description = "Tensor-parallel ranks: 1, or the N the folder was split for by 'turbo4j convert --tp N' (default: ${DEFAULT-VALUE}).")
     int tp;
 
     @Option(names = "--max-prefill-token-num", defaultValue = "8192", description = "Prompt tokens per forward step at most (chunked prefill; default: ${DEFAULT-VALUE}).")
@@ -62,16 +63,17 @@ final class EngineOptions {
         }
     }
 
-    /** How to load the model folder: --model-format, else detection. */
+    /** How to load the model folder: --model-format, else detection; --tp, checked against the folder. */
     dev.turbo4j.core.model.LoadOptions loadOptions() {
+        dev.turbo4j.core.model.LoadOptions options = dev.turbo4j.core.model.LoadOptions.DEFAULT.withTp(tp);
         if (modelFormat == null) {
-            return dev.turbo4j.core.model.LoadOptions.DEFAULT;
+            return options;
         }
         dev.turbo4j.core.quant.ModelFormat f = dev.turbo4j.core.quant.ModelFormat.fromId(modelFormat);
         if (f == null) {
             throw new UserException("--model-format must be hf, awq or gptq, got " + modelFormat);
         }
-        return dev.turbo4j.core.model.LoadOptions.DEFAULT.withModelFormat(f);
+        return options.withModelFormat(f);
     }
 
     int threads() {

@@ -252,8 +252,27 @@ class CommandLineTest {
         Result bad = run("serve", "api_server", MODEL, "--max-concurrent-requests", "0");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("max-concurrent-requests");
+        // The demo model is stored unsplit: more ranks need a folder written by convert --tp.
         Result tp = run("serve", "api_server", MODEL, "--tp", "2");
         assertThat(tp.exit()).isEqualTo(1);
-        assertThat(tp.err()).contains("tp 2");
+        assertThat(tp.err()).contains("tp 2", "stored unsplit", "turbo4j convert MODEL --dst-path OUT --tp 2");
+    }
+
+    @Test
+    void convertWithTpWritesAFolderThatGeneratesTheGoldenGreedyContinuation(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("kjv-tp2");
+        Result convert = run("convert", MODEL, "--dst-path", out.toString(), "--tp", "2");
+        assertThat(convert.exit()).as(convert.err()).isZero();
+        assertThat(convert.out()).contains("42 layers split over 2 ranks");
+        JsonNode golden = json.readTree(GOLDEN.resolve("greedy.json").toFile()).get("prompts").get(0);
+        for (String tp : new String[] {"2", "1"}) {
+            Result r = run("generate", out.toString(), "--tp", tp, "--prompt", golden.get("text").asText(),
+                    "--temperature", "0", "--max-new-tokens", "32", "--ignore-eos", "--json", "--threads", "2");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(json.readTree(r.out()).get("token_ids")).as("--tp " + tp).isEqualTo(golden.get("output_ids"));
+        }
+        Result bad = run("convert", MODEL, "--dst-path", tmp.resolve("tp3").toString(), "--tp", "3");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("--tp 3 does not divide num_attention_heads 8");
     }
 }

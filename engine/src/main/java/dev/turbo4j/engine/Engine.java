@@ -4,6 +4,7 @@ import dev.turbo4j.core.kvcache.KvCache;
 import dev.turbo4j.core.kvcache.KvCacheSpec;
 import dev.turbo4j.core.kvcache.PagedKvCache;
 import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 import dev.turbo4j.core.transformer.Transformer;
@@ -53,6 +54,7 @@ public final class Engine implements AutoCloseable {
         this.model = model;
         this.tokenizer = model.tokenizer();
         ModelConfig c = model.model().config();
+        TensorParallel.checkRequested(config.tp(), c, model.dir());
         int requestedLen = config.sessionLen() > 0 ? config.sessionLen()
                 : Math.min(c.maxPositionEmbeddings(), EngineConfig.DEFAULT_SESSION_LEN_CAP);
         KvCacheSpec shape = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), config.cacheBlockSeqLen(), 1,

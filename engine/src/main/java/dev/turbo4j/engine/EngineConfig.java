@@ -15,7 +15,9 @@ import dev.turbo4j.core.kvcache.KvFormat;
  * @param enablePrefixCaching   share full prompt blocks between sequences
  * @param maxPrefillTokenNum    prompt tokens computed per step at most (chunked prefill)
  * @param quantPolicy           KV cache quantization: 0 (none), 8 (int8) or 4 (int4)
- * @param tp                    tensor parallel ranks (1 on CPU)
+ * @param tp                    tensor-parallel ranks: 1, or the N a folder was split for by
+ *                              {@code turbo4j convert --tp N} (checked against the model when
+ *                              the engine starts)
  * @param threads               compute threads; 0 = all cores
  * @param kvFormat              element type of unquantized KV blocks
  */
@@ -35,7 +37,7 @@ public record EngineConfig(int sessionLen, int maxBatchSize, double cacheMaxEntr
         check(maxPrefillTokenNum >= 1, "max_prefill_token_num must be >= 1, got " + maxPrefillTokenNum);
         check(quantPolicy == 0 || quantPolicy == 8 || quantPolicy == 4,
                 "quant_policy must be 0 (none), 8 (int8 KV) or 4 (int4 KV), got " + quantPolicy);
-        check(tp == 1, "tp " + tp + ": tensor parallelism is not available on the CPU engine; use 1");
+        check(tp >= 1, "tp must be >= 1, got " + tp);
         check(threads >= 0, "threads must be >= 0, got " + threads);
     }
 

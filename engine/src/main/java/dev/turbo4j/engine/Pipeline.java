@@ -3,6 +3,7 @@ package dev.turbo4j.engine;
 import dev.turbo4j.core.chat.ChatMessage;
 import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.chat.ChatTemplates;
+import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 
@@ -44,7 +45,7 @@ public final class Pipeline implements AutoCloseable {
     /** Loads a folder; {@code chatTemplate} names a built-in or a .jinja file (null: the model's own). */
     public static Pipeline load(Path dir, EngineConfig config, String chatTemplate) {
         LocalModel model = LocalModel.open(dir, config.threads() > 0 ? config.threads()
-                : dev.turbo4j.core.parallel.WorkerPool.defaultThreads());
+                : dev.turbo4j.core.parallel.WorkerPool.defaultThreads(), LoadOptions.DEFAULT.withTp(config.tp()));
         try {
             ChatTemplate template = ChatTemplates.resolve(dir, chatTemplate);
             return new Pipeline(model, Engine.start(model, config), template);

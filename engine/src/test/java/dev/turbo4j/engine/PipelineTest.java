@@ -2,13 +2,16 @@ package dev.turbo4j.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.turbo4j.core.quant.ModelConverter;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** The embedding API as the README shows it. */
@@ -42,6 +45,37 @@ class PipelineTest {
             }
             double expected = Math.exp(golden.get("no_bos").get("chunk_nll_sums").get(0).asDouble() / 255);
             assertThat(pipe.getPpl(ids)).isCloseTo(expected, within(expected * 1e-3));
+        }
+    }
+
+    @Test
+    void aFolderSplitForTwoRanksGeneratesWhatTheUnsplitModelDoes(@TempDir Path tmp) throws Exception {
+        Path split = tmp.resolve("kjv-tp2");
+        ModelConverter.convert(EngineTest.KJV, split, null, 2);
+        EngineConfig config = EngineConfig.defaults().withThreads(2);
+        List<String> prompts = List.of("Who is the LORD?", "And Moses said");
+        List<GenerationResult> expected;
+        try (Pipeline pipe = Pipeline.load(EngineTest.KJV, config, null)) {
+            expected = pipe.generate(prompts, pipe.defaults().withTemperature(0f).withMaxNewTokens(16).withIgnoreEos(true));
+        }
+        try (Pipeline pipe = Pipeline.load(split, config.withTp(2), null)) {
+            List<GenerationResult> out = pipe.generate(prompts,
+                    pipe.defaults().withTemperature(0f).withMaxNewTokens(16).withIgnoreEos(true));
+            for (int i = 0; i < prompts.size(); i++) {
+                assertThat(out.get(i).tokenIds()).as(prompts.get(i)).containsExactly(expected.get(i).tokenIds());
+            }
+        }
+    }
+
+    @Test
+    void askingForRanksTheFolderIsNotSplitForIsRefused() {
+        assertThatThrownBy(() -> Pipeline.load(EngineTest.KJV, EngineConfig.defaults().withThreads(2).withTp(2), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stored unsplit (tp 1)")
+                .hasMessageContaining("--tp 2");
+        // The engine checks too, whatever the model was opened with.
+        try (LocalModel model = LocalModel.open(EngineTest.KJV, 2)) {
+            assertThatThrownBy(() -> Engine.start(model, EngineConfig.defaults().withTp(2)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tp 2: ").hasMessageContaining("stored unsplit");
         }
     }
 }

@@ -105,7 +105,12 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
 
     /** The scale of row r, group g. */
     public float scale(int r, int g) {
-        return Float.float16ToFloat(scales.get(HALF, groupIndex(groupsPerRow(), r, g) * 2));
+        return Float.float16ToFloat(scaleBits(r, g));
+    }
+
+    /** The scale of row r, group g, as stored (IEEE half bits). */
+    public short scaleBits(int r, int g) {
+        return scales.get(HALF, groupIndex(groupsPerRow(), r, g) * 2);
     }
 
     /** Element (r, c) dequantized; exact in F32 ((q − zero) has 5 bits, the scale 11). */

@@ -12,6 +12,9 @@ final class KernelScratch {
     private float[] tokenPanels = new float[0];
     private float[] rowPanel = new float[0];
     private float[] tileSums = new float[0];
+    private float[] stackedPart = new float[0];
+    private float[] shardInput = new float[0];
+    private float[] shardSums = new float[0];
 
     private KernelScratch() {
     }
@@ -23,33 +26,41 @@ final class KernelScratch {
 
     /** Activations in a kernel's own column order; at least size floats, contents undefined. */
     float[] activations(int size) {
-        if (activations.length < size) {
-            activations = new float[size];
-        }
-        return activations;
+        return activations = atLeast(activations, size);
     }
 
     /** Packed token panels; at least size floats, contents undefined. */
     float[] tokenPanels(int size) {
-        if (tokenPanels.length < size) {
-            tokenPanels = new float[size];
-        }
-        return tokenPanels;
+        return tokenPanels = atLeast(tokenPanels, size);
     }
 
     /** One packed row panel; at least size floats, contents undefined. */
     float[] rowPanel(int size) {
-        if (rowPanel.length < size) {
-            rowPanel = new float[size];
-        }
-        return rowPanel;
+        return rowPanel = atLeast(rowPanel, size);
     }
 
     /** The sums of one register tile; at least size floats, contents undefined. */
     float[] tileSums(int size) {
-        if (tileSums.length < size) {
-            tileSums = new float[size];
-        }
-        return tileSums;
+        return tileSums = atLeast(tileSums, size);
+    }
+
+    /** One part's output in a {@link StackedLinear}, before it is scattered; at least size floats. */
+    float[] stackedPart(int size) {
+        return stackedPart = atLeast(stackedPart, size);
+    }
+
+    /** A shard's slice of the input in a {@link RowParallelLinear}; at least size floats. */
+    float[] shardInput(int size) {
+        return shardInput = atLeast(shardInput, size);
+    }
+
+    /** A shard's partial output in a {@link RowParallelLinear}, before it is summed; at least size floats. */
+    float[] shardSums(int size) {
+        return shardSums = atLeast(shardSums, size);
+    }
+
+    /** The array itself while it holds size floats, else a new one that does (contents undefined). */
+    private static float[] atLeast(float[] array, int size) {
+        return array.length < size ? new float[size] : array;
     }
 }

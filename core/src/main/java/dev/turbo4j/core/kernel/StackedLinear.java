@@ -5,44 +5,23 @@ import java.util.List;
 /**
  * Several linear weights over the same input, stacked by output rows (q/k/v, or gate/up),
  * so that one parallel multiply covers them all: fewer pool barriers per layer, and the
- * output lands in one buffer [tokens × sum of rows].
+ * output lands in one buffer [tokens × sum of rows]. The column-parallel shards of a
+ * tensor-parallel layer are stacked the same way: their outputs, concatenated, are the layer's.
  */
-public final class StackedLinear implements LinearWeight {
-    private final LinearWeight[] parts;
+public final class StackedLinear extends CompositeLinear {
     private final int[] rowStarts;
-    private final int inFeatures;
-    private final int outFeatures;
 
     public StackedLinear(List<? extends LinearWeight> parts) {
-        this.parts = parts.toArray(new LinearWeight[0]);
-        this.rowStarts = new int[this.parts.length + 1];
-        this.inFeatures = this.parts[0].inFeatures();
-        for (int i = 0; i < this.parts.length; i++) {
-            if (this.parts[i].inFeatures() != inFeatures) {
+        int[] starts = new int[parts.size() + 1];
+        int in = parts.getFirst().inFeatures();
+        for (int i = 0; i < parts.size(); i++) {
+            if (parts.get(i).inFeatures() != in) {
                 throw new IllegalArgumentException("stacked weights must share their input size");
             }
-            rowStarts[i + 1] = rowStarts[i] + this.parts[i].outFeatures();
+            starts[i + 1] = starts[i] + parts.get(i).outFeatures();
         }
-        this.outFeatures = rowStarts[this.parts.length];
-    }
-
-    @Override
-    public int inFeatures() {
-        return inFeatures;
-    }
-
-    @Override
-    public int outFeatures() {
-        return outFeatures;
-    }
-
-    @Override
-    public long byteSize() {
-        long n = 0;
-        for (LinearWeight p : parts) {
-            n += p.byteSize();
-        }
-        return n;
+        super(parts, in, starts[parts.size()]);
+        this.rowStarts = starts;
     }
 
     @Override
@@ -60,10 +39,10 @@ public final class StackedLinear implements LinearWeight {
                 continue;
             }
             // The part writes [tokens × rows]; scatter it into the stacked layout.
-            float[] partOut = PartBuffer.get(tokens * rows);
+            float[] partOut = KernelScratch.current().stackedPart(tokens * rows);
             p.multiply(x, tokens, partOut, s - rowStarts[i], e - rowStarts[i]);
             for (int t = 0; t < tokens; t++) {
-                System.arraycopy(partOut, t * rows + (s - rowStarts[i]), y, t * outFeatures + s, e - s);
+                System.arraycopy(partOut, t * rows + (s - rowStarts[i]), y, t * outFeatures() + s, e - s);
             }
         }
     }
@@ -77,18 +56,5 @@ public final class StackedLinear implements LinearWeight {
             }
         }
         throw new IndexOutOfBoundsException(r);
-    }
-
-    /** A per-thread scratch buffer for one part's output. */
-    private static final class PartBuffer {
-        private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
-
-        static float[] get(int size) {
-            float[][] holder = BUFFER.get();
-            if (holder[0].length < size) {
-                holder[0] = new float[size];
-            }
-            return holder[0];
-        }
     }
 }

@@ -43,6 +43,7 @@ public final class Model implements AutoCloseable {
             throw new ModelLoadException(dir + ": not a folder (give the path of a Hugging Face model folder)");
         }
         ModelConfig config = ModelConfig.load(dir);
+        TensorParallel.checkRequested(options.tp(), config, dir);
         QuantizationConfig quantization = QuantizationConfig.read(dir, options.modelFormat());
         TensorStore store = TensorStore.open(dir);
         Arena repacked = Arena.ofShared();

@@ -16,12 +16,14 @@ import java.util.List;
  * @param eosTokenIds config.json's eos_token_id (one or several); generation_config.json may add more
  * @param qkvBias     whether q/k/v projections carry a bias
  * @param oBias       whether the output projection carries a bias
+ * @param tensorParallel ranks the folder's linear layers are stored split over (1: unsplit;
+ *                    see {@link TensorParallel})
  */
 public record ModelConfig(Architecture architecture, String modelType, int hiddenSize, int intermediateSize,
                           int numLayers, int numHeads, int numKvHeads, int headDim, int vocabSize,
                           int maxPositionEmbeddings, float rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
                           boolean tieWordEmbeddings, boolean qkvBias, boolean oBias, int bosTokenId,
-                          List<Integer> eosTokenIds, String torchDtype) {
+                          List<Integer> eosTokenIds, String torchDtype, int tensorParallel) {
 
     public int qDim() {
         return numHeads * headDim;
@@ -107,7 +109,7 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
                 (float) root.path("rms_norm_eps").asDouble(1e-6), root.path("rope_theta").asDouble(10000.0),
                 ropeScaling(root.get("rope_scaling"), file), root.path("tie_word_embeddings").asBoolean(false),
                 qkvBias, oBias, root.path("bos_token_id").asInt(-1), List.copyOf(eos),
-                root.path("torch_dtype").asText("bfloat16"));
+                root.path("torch_dtype").asText("bfloat16"), TensorParallel.read(root, file));
     }
 
     private static int required(JsonNode root, Path file, String key) {

@@ -2,6 +2,7 @@ package dev.turbo4j.core.model;
 
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
+import dev.turbo4j.core.kernel.RowParallelLinear;
 import dev.turbo4j.core.kernel.StackedLinear;
 import dev.turbo4j.core.quant.LinearLoader;
 import dev.turbo4j.core.quant.QuantizationConfig;
@@ -18,7 +19,9 @@ import java.util.List;
  * Builds {@link ModelWeights} from a folder's tensors, following the family's
  * {@link WeightNames} and checking every shape against config.json. Linear layers load in
  * the folder's format (dense or quantized, see {@link LinearLoader}); embeddings and norms
- * are dense.
+ * are dense. A folder split for tensor parallelism (see {@link TensorParallel}) loads each
+ * layer from its shards as stored: column-parallel shards stacked by output rows,
+ * row-parallel ones in a {@link RowParallelLinear}, so loading stays a memory map.
  */
 public final class WeightLoader {
     private final TensorStore store;
@@ -73,7 +76,7 @@ public final class WeightLoader {
         float[] qkvBias = null;
         if (n.packedQkv()) {
             String base = WeightNames.layer(n.qkv(), i);
-            qkv = linears.load(base, qkvRows, hidden);
+            qkv = stack(columnShards(base, qkvRows, hidden));
             if (config.qkvBias()) {
                 qkvBias = vector(base + ".bias", qkvRows);
             }
@@ -81,22 +84,61 @@ public final class WeightLoader {
             String q = WeightNames.layer(n.q(), i);
             String k = WeightNames.layer(n.k(), i);
             String v = WeightNames.layer(n.v(), i);
-            qkv = new StackedLinear(List.of(linears.load(q, config.qDim(), hidden), linears.load(k, config.kvDim(), hidden),
-                    linears.load(v, config.kvDim(), hidden)));
+            qkv = stack(columnShards(q, config.qDim(), hidden), columnShards(k, config.kvDim(), hidden),
+                    columnShards(v, config.kvDim(), hidden));
             if (config.qkvBias()) {
                 qkvBias = concat(vector(q + ".bias", config.qDim()), vector(k + ".bias", config.kvDim()),
                         vector(v + ".bias", config.kvDim()));
             }
         }
         String o = WeightNames.layer(n.o(), i);
-        LinearWeight oWeight = linears.load(o, hidden, config.qDim());
+        LinearWeight oWeight = rowParallel(o, hidden, config.qDim());
         float[] oBias = config.oBias() ? vector(o + ".bias", hidden) : null;
         int inter = config.intermediateSize();
-        LinearWeight gateUp = new StackedLinear(List.of(linears.load(WeightNames.layer(n.gate(), i), inter, hidden),
-                linears.load(WeightNames.layer(n.up(), i), inter, hidden)));
-        LinearWeight down = linears.load(WeightNames.layer(n.down(), i), hidden, inter);
+        LinearWeight gateUp = stack(columnShards(WeightNames.layer(n.gate(), i), inter, hidden),
+                columnShards(WeightNames.layer(n.up(), i), inter, hidden));
+        LinearWeight down = rowParallel(WeightNames.layer(n.down(), i), hidden, inter);
         return new LayerWeights(vector(WeightNames.layer(n.attentionNorm(), i) + ".weight", hidden), qkv, qkvBias,
                 oWeight, oBias, vector(WeightNames.layer(n.mlpNorm(), i) + ".weight", hidden), gateUp, down);
+    }
+
+    /**
+     * A column-parallel layer [rows × cols] as its shards in rank order, each a block of
+     * rows / tp output rows (the whole layer when the folder is unsplit).
+     */
+    private List<LinearWeight> columnShards(String base, int rows, int cols) {
+        int tp = config.tensorParallel();
+        if (tp == 1) {
+            return List.of(linears.load(base, rows, cols));
+        }
+        List<LinearWeight> shards = new ArrayList<>();
+        for (int r = 0; r < tp; r++) {
+            shards.add(linears.load(TensorParallel.shardName(base, r), rows / tp, cols));
+        }
+        return shards;
+    }
+
+    /** A row-parallel layer [rows × cols]: the whole layer, or its shards of cols / tp inputs summed. */
+    private LinearWeight rowParallel(String base, int rows, int cols) {
+        int tp = config.tensorParallel();
+        if (tp == 1) {
+            return linears.load(base, rows, cols);
+        }
+        List<LinearWeight> shards = new ArrayList<>();
+        for (int r = 0; r < tp; r++) {
+            shards.add(linears.load(TensorParallel.shardName(base, r), rows, cols / tp));
+        }
+        return new RowParallelLinear(shards);
+    }
+
+    /** Weights over one input stacked by output rows, in order; a single weight as itself. */
+    @SafeVarargs
+    private static LinearWeight stack(List<LinearWeight>... groups) {
+        List<LinearWeight> parts = new ArrayList<>();
+        for (List<LinearWeight> g : groups) {
+            parts.addAll(g);
+        }
+        return parts.size() == 1 ? parts.getFirst() : new StackedLinear(parts);
     }
 
     private DenseWeight dense(String base, int rows, int cols) {

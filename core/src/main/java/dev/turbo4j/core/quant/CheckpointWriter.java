@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.safetensors.SafetensorsWriter;
 import dev.turbo4j.core.safetensors.TensorInfo;
 import dev.turbo4j.core.tensor.DType;
@@ -45,8 +46,12 @@ final class CheckpointWriter {
         }
     }
 
-    /** src's config.json with quantization_config replaced (or removed when null), and the tie flag set. */
-    static void writeConfig(Path src, Path dst, ObjectNode quantization, Boolean tieWordEmbeddings) throws IOException {
+    /**
+     * src's config.json with quantization_config replaced (or removed when null), the tie flag
+     * set (unless null) and the tensor-parallel rank count recorded.
+     */
+    static void writeConfig(Path src, Path dst, ObjectNode quantization, Boolean tieWordEmbeddings, int tp)
+            throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode config = (ObjectNode) json.readTree(src.resolve("config.json").toFile());
         config.remove("quantization_config");
@@ -56,6 +61,7 @@ final class CheckpointWriter {
         if (tieWordEmbeddings != null) {
             config.put("tie_word_embeddings", tieWordEmbeddings);
         }
+        TensorParallel.record(config, tp);
         json.writeValue(dst.resolve("config.json").toFile(), config);
     }
 
@@ -72,6 +78,21 @@ final class CheckpointWriter {
     /** The tensor copied byte for byte. */
     static void copy(SafetensorsWriter w, TensorInfo t) {
         w.add(t.name(), t.dtype(), t.shape(), out -> write(out, t.data()));
+    }
+
+    /**
+     * A block of a row-major matrix of dtype elements with {@code matrixCols} columns, written
+     * as a tensor of the given shape (the block's rows one after another).
+     */
+    static void addBlock(SafetensorsWriter w, String name, DType dtype, long[] shape, MemorySegment matrix, int matrixCols,
+                         TensorParallel.Block block) {
+        long rowBytes = (long) matrixCols * dtype.byteSize();
+        long blockRowBytes = (long) block.cols() * dtype.byteSize();
+        w.add(name, dtype, shape, out -> {
+            for (int r = block.rowStart(); r < block.rowStart() + block.rows(); r++) {
+                write(out, matrix.asSlice(r * rowBytes + (long) block.colStart() * dtype.byteSize(), blockRowBytes));
+            }
+        });
     }
 
     /**

@@ -50,12 +50,38 @@ public final class LinearLoader {
             return dense.load(base, rows, cols);
         }
         return switch (quant.format()) {
-            case AWQ -> repack(base, new AwqGemmSource(store, base, rows, cols));
-            case GPTQ -> repack(base, new GptqSource(store, base, rows, cols, quant.gptqZeroOffset()));
+            case AWQ, GPTQ -> repack(base, source(base, rows, cols));
             case TURBO4J_INT8 -> int8(base, rows, cols);
             case TURBO4J_INT4 -> preparedInt4(base, rows, cols);
             case HF -> throw new IllegalStateException();
         };
+    }
+
+    /** Whether a layer loads as an {@link Int4GroupWeight} (AWQ, GPTQ or turbo4j-int4). */
+    public boolean isInt4(String base) {
+        return isQuantized(base) && quant.bits() == 4;
+    }
+
+    /**
+     * The input columns of a layer that must stay together when it is split by columns: the
+     * int4 group size, the int8 kernel's column multiple, 1 for dense layers. Reads only the
+     * tensors' headers (nothing is repacked).
+     */
+    public int inputGranularity(String base, int rows, int cols) {
+        if (!isQuantized(base)) {
+            return 1;
+        }
+        return switch (quant.format()) {
+            case AWQ, GPTQ -> source(base, rows, cols).groupSize();
+            case TURBO4J_INT4 -> ((Int4GroupWeight) preparedInt4(base, rows, cols)).groupSize();
+            case TURBO4J_INT8 -> Int8ChannelWeight.COLUMN_MULTIPLE;
+            case HF -> 1;
+        };
+    }
+
+    private Int4Source source(String base, int rows, int cols) {
+        return quant.format() == ModelFormat.AWQ ? new AwqGemmSource(store, base, rows, cols)
+                : new GptqSource(store, base, rows, cols, quant.gptqZeroOffset());
     }
 
     /**

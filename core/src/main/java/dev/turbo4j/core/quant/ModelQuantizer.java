@@ -3,6 +3,7 @@ package dev.turbo4j.core.quant;
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.model.ModelConfig;
 import dev.turbo4j.core.model.ModelLoadException;
+import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.model.WeightNames;
 import dev.turbo4j.core.safetensors.SafetensorsWriter;
 import dev.turbo4j.core.safetensors.TensorInfo;
@@ -50,6 +51,7 @@ public final class ModelQuantizer {
 
     public static Summary quantize(Path src, Path dst, Options options) throws IOException {
         ModelConfig config = ModelConfig.load(src);
+        TensorParallel.requireUnsplit(config, src);
         QuantizationConfig existing = QuantizationConfig.read(src, null);
         if (existing.format() != ModelFormat.HF) {
             throw new ModelLoadException(src + ": already quantized (" + existing.format().id() + "); quantize the dense model");
@@ -91,23 +93,15 @@ public final class ModelQuantizer {
                 node.put("zero_point", true);
                 node.putNull("modules_to_not_convert");
             }
-            CheckpointWriter.writeConfig(src, dst, node, separateHead ? Boolean.FALSE : null);
+            CheckpointWriter.writeConfig(src, dst, node, separateHead ? Boolean.FALSE : null, 1);
             return new Summary(quantized, java.nio.file.Files.size(dst.resolve("model.safetensors")));
         }
     }
 
     /** The base names of every linear layer of the decoder blocks. */
     static Set<String> linearLayers(ModelConfig config) {
-        WeightNames n = config.architecture().weightNames();
         Set<String> out = new LinkedHashSet<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            for (String p : n.packedQkv() ? new String[] {n.qkv()} : new String[] {n.q(), n.k(), n.v()}) {
-                out.add(WeightNames.layer(p, i));
-            }
-            for (String p : new String[] {n.o(), n.gate(), n.up(), n.down()}) {
-                out.add(WeightNames.layer(p, i));
-            }
-        }
+        TensorParallel.linears(config).forEach(l -> out.add(l.base()));
         return out;
     }
 

@@ -6,14 +6,8 @@ import dev.turbo4j.core.kernel.Int8ChannelWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kvcache.KvFormat;
 import dev.turbo4j.core.model.Model;
-import dev.turbo4j.core.parallel.WorkerPool;
-import dev.turbo4j.core.transformer.Logits;
-import dev.turbo4j.core.transformer.LogitsMode;
 import dev.turbo4j.core.transformer.Perplexity;
-import dev.turbo4j.core.transformer.SequenceChunk;
 import dev.turbo4j.core.transformer.Transformer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,21 +24,10 @@ import static org.assertj.core.api.Assertions.within;
 /** {@code lite quantize} (int8, AWQ RTN) and {@code convert} (prepared int4) on real folders. */
 class QuantizeAndConvertTest {
     static final Path KJV = Path.of("../models/kjv-llama-tiny");
-
-    private static WorkerPool pool;
+    static final Path QWEN2 = QuantizedGoldenTest.MODELS.resolve("random-qwen2-tiny");
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        pool = new WorkerPool(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.close();
-    }
 
     private static int[] evalIds(int n) {
         int[] ids = QuantizedGoldenTest.ints(QuantizedGoldenTest.json(Path.of("src/test/resources/golden/kjv-llama-tiny/ppl.json")).get("ids"));
@@ -53,7 +36,7 @@ class QuantizeAndConvertTest {
 
     private static double ppl(Path dir, int[] ids) {
         try (Model m = Model.load(dir)) {
-            return Perplexity.compute(new Transformer(m.config(), m.weights(), pool), ids, 256, 1, KvFormat.F32).ppl();
+            return Perplexity.compute(new Transformer(m.config(), m.weights(), ModelRuns.POOL), ids, 256, 1, KvFormat.F32).ppl();
         }
     }
 
@@ -118,7 +101,7 @@ class QuantizeAndConvertTest {
             float[] expected;
             try (Model m = Model.load(src)) {
                 assertThat(m.repackedBytes()).isPositive();
-                expected = lastLogits(m, ids);
+                expected = ModelRuns.lastLogits(m, ids);
             }
             try (Model m = Model.load(out)) {
                 assertThat(m.quantization().format()).isEqualTo(ModelFormat.TURBO4J_INT4);
@@ -126,16 +109,25 @@ class QuantizeAndConvertTest {
                 assertThat(m.weights().layers().get(0).o()).isInstanceOf(Int4GroupWeight.class);
                 // Same weights, same kernels: only the JIT's choice of summation order may differ
                 // between the two loads, so allow float rounding but nothing a repacking slip would cause.
-                assertThat(lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
+                assertThat(ModelRuns.lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
             }
         }
     }
 
-    private static float[] lastLogits(Model m, int[] ids) {
-        Transformer tf = new Transformer(m.config(), m.weights(), pool);
-        try (var cache = dev.turbo4j.core.kvcache.PagedKvCache.create(QuantizedGoldenTest.spec(m.config(), ids.length))) {
-            Logits l = tf.forward(List.of(new SequenceChunk(ids, 0, QuantizedGoldenTest.table(cache), LogitsMode.LAST)), cache);
-            return l.row(0).clone();
+    @Test
+    void convertingAnAwqModelWithQkvBiasKeepsTheBias() throws IOException {
+        Path awq = tmp.resolve("qwen2-awq");
+        ModelQuantizer.quantize(QWEN2, awq, new ModelQuantizer.Options(ModelFormat.AWQ, 128, false));
+        Path out = tmp.resolve("qwen2-converted");
+        ModelConverter.convert(awq, out, null);
+        int[] ids = QuantizedGoldenTest.ints(QuantizedGoldenTest.GOLDEN.get("ppl").get("ids"));
+        float[] expected;
+        try (Model m = Model.load(awq)) {
+            assertThat(m.config().qkvBias()).isTrue();
+            expected = ModelRuns.lastLogits(m, ids);
+        }
+        try (Model m = Model.load(out)) {
+            assertThat(ModelRuns.lastLogits(m, ids)).containsExactly(expected, within(1e-4f));
         }
     }
 }

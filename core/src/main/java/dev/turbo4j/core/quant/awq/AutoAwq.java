@@ -4,6 +4,7 @@ import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kvcache.KvFormat;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.model.ModelWeights;
 import dev.turbo4j.core.parallel.WorkerPool;
 import dev.turbo4j.core.tokenizer.Tokenizer;
@@ -56,6 +57,7 @@ public final class AutoAwq {
         List<Map<ScaleGroup, Double>> alphas = new ArrayList<>();
         try (Model model = Model.load(modelDir)) {
             ModelConfig config = model.config();
+            TensorParallel.requireUnsplit(config, modelDir);
             checkShapes(config, options.quantizer());
             Tokenizer tokenizer = TokenizerLoader.load(modelDir);
             int seqlen = options.calibSeqlen();
