@@ -26,7 +26,7 @@ import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
- * The api_server: LMDeploy's routes and OpenAI's over one engine, on Javalin (Jetty) with a
+ * The api_server: LMDeploy's routes and OpenAI's over one engine, on Javalin 7 (Jetty 12) with a
  * virtual thread per request, each blocking on its generation streams. Start with
  * {@link #start}; {@link #close} shuts down gracefully.
  *
