@@ -14,8 +14,11 @@ import dev.turbo4j.server.status.EngineStateHandler;
 import dev.turbo4j.server.status.HealthHandler;
 import dev.turbo4j.server.webui.WebUiAssets;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.Endpoint;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -23,7 +26,7 @@ import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
- * The api_server: LMDeploy's routes and OpenAI's over one engine, on Javalin (Jetty) with a
+ * The api_server: LMDeploy's routes and OpenAI's over one engine, on Javalin 7 (Jetty 12) with a
  * virtual thread per request, each blocking on its generation streams. Start with
  * {@link #start}; {@link #close} shuts down gracefully.
  *
@@ -54,11 +57,12 @@ public final class ApiServer implements AutoCloseable {
         this.admission = new Admission(config.maxConcurrentRequests());
         this.metrics = new ServerMetrics(model, admission);
         this.app = Javalin.create(cfg -> {
-            cfg.useVirtualThreads = true;
-            cfg.showJavalinBanner = false;
-            cfg.startupWatcherEnabled = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
-            cfg.http.disableCompression(); // small JSON and token streams: compression costs latency
+            // Small JSON and token streams: compression costs latency.
+            cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             cfg.staticFiles.enableWebjars();
             cfg.router.ignoreTrailingSlashes = true;
@@ -73,35 +77,33 @@ public final class ApiServer implements AutoCloseable {
             }
             cfg.requestLogger.http((ctx, ms) -> metrics.record(ctx.method().name(), route(ctx), ctx.status().getCode(),
                     ms / 1000.0));
+            routes(cfg.routes); // Javalin 7 takes every route and handler up front, in the config
         });
-        routes();
     }
 
-    private void routes() {
+    private void routes(RoutesConfig routes) {
         if (!config.apiKeys().isEmpty()) {
-            app.before("/v1/*", new ApiKeyAuth(config.apiKeys()));
+            routes.before("/v1/*", new ApiKeyAuth(config.apiKeys()));
         }
-        app.get("/v1/models", new ModelsHandler(model));
-        app.post("/v1/chat/completions", new ChatCompletionsHandler(model, admission));
-        app.post("/v1/completions", new CompletionsHandler(model, admission));
-        app.post("/v1/chat/interactive", new InteractiveHandler(model, admission));
-        app.post("/v1/encode", new EncodeHandler(model));
-        app.get("/v1/engine/state", new EngineStateHandler(model, admission));
-        app.get("/health", new HealthHandler(admission));
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
-        ApiDocs.install(app, model.name());
-        WebUiAssets.install(app, "/ui"); // the web chat UI beside the API it calls
-        ErrorHandlers.install(app, config.maxBodyBytes());
+        routes.get("/v1/models", new ModelsHandler(model));
+        routes.post("/v1/chat/completions", new ChatCompletionsHandler(model, admission));
+        routes.post("/v1/completions", new CompletionsHandler(model, admission));
+        routes.post("/v1/chat/interactive", new InteractiveHandler(model, admission));
+        routes.post("/v1/encode", new EncodeHandler(model));
+        routes.get("/v1/engine/state", new EngineStateHandler(model, admission));
+        routes.get("/health", new HealthHandler(admission));
+        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.render()));
+        ApiDocs.install(routes, model.name());
+        WebUiAssets.install(routes, "/ui"); // the web chat UI beside the API it calls
+        ErrorHandlers.install(routes, config.maxBodyBytes());
     }
 
     /** The matched route pattern; "unmatched" for unknown paths and requests stopped before a route (401). */
     private static String route(Context ctx) {
-        try {
-            String path = ctx.endpointHandlerPath();
-            return path == null || path.isEmpty() || path.equals("*") ? "unmatched" : path;
-        } catch (IllegalStateException e) {
-            return "unmatched"; // a label per raw path would let scanners grow the metrics without bound
-        }
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        String path = endpoint == null ? null : endpoint.path;
+        // A label per raw path would let scanners grow the metrics without bound.
+        return path == null || path.isEmpty() || path.equals("*") ? "unmatched" : path;
     }
 
     /** Binds and starts serving. */

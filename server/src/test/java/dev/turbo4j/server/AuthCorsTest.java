@@ -52,6 +52,10 @@ class AuthCorsTest {
         assertThat(ts.get("/health").statusCode()).isEqualTo(200);
         assertThat(ts.get("/metrics").statusCode()).isEqualTo(200);
         assertThat(ts.get("/openapi.json").statusCode()).isEqualTo(200);
+        // refused before any route ran: counted under "unmatched", not the before-handler's pattern
+        assertThat(ts.get("/metrics").body())
+                .contains("turbo4j_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"401\"} 4")
+                .doesNotContain("route=\"/v1/*\"");
     }
 
     @Test

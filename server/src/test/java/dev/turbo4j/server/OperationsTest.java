@@ -42,6 +42,7 @@ class OperationsTest {
 
     @Test
     void metricsArePrometheusTextWithRequestsTokensAndKvBlocks() throws Exception {
+        ts.get("/no/such/route/" + System.nanoTime());
         ts.post("/v1/completions", "{\"prompt\": \"Amen\", \"max_tokens\": 3, \"ignore_eos\": true}");
         ts.post("/v1/completions", "{\"prompt\": \"Amen\", \"temperature\": -1}");
         HttpResponse<String> r = ts.get("/metrics");
@@ -50,6 +51,9 @@ class OperationsTest {
         assertThat(m).contains("turbo4j_http_requests_total{method=\"POST\",route=\"/v1/completions\",status=\"200\"} ")
                 .contains("turbo4j_http_requests_total{method=\"POST\",route=\"/v1/completions\",status=\"400\"} 1")
                 .contains("turbo4j_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/completions\",le=\"+Inf\"}")
+                // no route: one bounded label, never the raw path
+                .contains("turbo4j_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} ")
+                .doesNotContain("/no/such/route")
                 .contains("# TYPE turbo4j_requests_running gauge").contains("turbo4j_requests_waiting 0")
                 .contains("turbo4j_kv_blocks{state=\"free\"} ").contains("turbo4j_kv_blocks{state=\"active\"} ")
                 .contains("turbo4j_kv_blocks{state=\"cached\"} ");

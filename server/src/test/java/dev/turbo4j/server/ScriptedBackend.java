@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turbo4j.server.http.Json;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,14 +25,21 @@ final class ScriptedBackend implements AutoCloseable {
     private volatile String answer = "Hello.";
 
     ScriptedBackend() {
-        app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
-        app.get("/v1/models", ctx -> ctx.contentType("application/json").result(
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            routes(cfg.routes);
+        });
+        app.start("127.0.0.1", 0);
+    }
+
+    private void routes(RoutesConfig routes) {
+        routes.get("/v1/models", ctx -> ctx.contentType("application/json").result(
                 "{\"object\":\"list\",\"data\":[{\"id\":\"" + MODEL + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"test\"}]}"));
-        app.get("/v1/engine/state", ctx -> ctx.contentType("application/json").result("""
+        routes.get("/v1/engine/state", ctx -> ctx.contentType("application/json").result("""
                 {"model": "%s", "session_len": 256, "http_in_flight": 0, "engine": {"running": 0, "waiting": 0,
                  "sessions": 1, "total_blocks": 8, "free_blocks": 5, "active_blocks": 1, "cached_blocks": 2,
                  "block_size": 32, "generated_tokens": 0, "block_states": "ACCFFFFF"}}""".formatted(MODEL)));
-        app.post("/v1/chat/completions", ctx -> {
+        routes.post("/v1/chat/completions", ctx -> {
             chatRequests.add(Json.MAPPER.readTree(ctx.body()));
             ctx.contentType("text/event-stream");
             OutputStream out = ctx.res().getOutputStream();
@@ -43,7 +51,6 @@ final class ScriptedBackend implements AutoCloseable {
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
         });
-        app.start("127.0.0.1", 0);
     }
 
     /** The text every following answer will be. */

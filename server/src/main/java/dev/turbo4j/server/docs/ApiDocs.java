@@ -1,6 +1,6 @@
 package dev.turbo4j.server.docs;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,12 +19,12 @@ public final class ApiDocs {
     private ApiDocs() {
     }
 
-    public static void install(Javalin app, String modelName) {
+    public static void install(RoutesConfig routes, String modelName) {
         String spec = resource("openapi.json").replace("{{MODEL}}", modelName);
         String page = resource("swagger.html").replace("{{SWAGGER_UI}}", "/webjars/swagger-ui/" + swaggerUiVersion());
-        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(spec));
-        app.get("/docs", ctx -> ctx.html(page));
-        app.get("/", ctx -> ctx.redirect("/docs"));
+        routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(spec));
+        routes.get("/docs", ctx -> ctx.html(page));
+        routes.get("/", ctx -> ctx.redirect("/docs"));
     }
 
     /** The OpenAPI document as served (for tests). */

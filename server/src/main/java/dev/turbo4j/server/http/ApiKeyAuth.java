@@ -18,7 +18,7 @@ public final class ApiKeyAuth implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (ctx.method() == HandlerType.OPTIONS) {
+        if (ctx.method().equals(HandlerType.OPTIONS)) {
             return; // CORS preflights carry no credentials
         }
         String header = ctx.header("Authorization");

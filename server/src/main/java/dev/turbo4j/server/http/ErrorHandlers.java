@@ -1,7 +1,7 @@
 package dev.turbo4j.server.http;
 
 import dev.turbo4j.engine.RequestRejectedException;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
@@ -20,17 +20,17 @@ public final class ErrorHandlers {
     private ErrorHandlers() {
     }
 
-    public static void install(Javalin app, long maxBodyBytes) {
-        app.exception(ApiException.class, (e, ctx) -> send(ctx, e));
-        app.exception(RequestRejectedException.class, (e, ctx) -> send(ctx, ApiException.invalid(null, e.getMessage())));
-        app.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromJavalin(e, ctx, maxBodyBytes)));
-        app.exception(Exception.class, (e, ctx) -> {
+    public static void install(RoutesConfig routes, long maxBodyBytes) {
+        routes.exception(ApiException.class, (e, ctx) -> send(ctx, e));
+        routes.exception(RequestRejectedException.class, (e, ctx) -> send(ctx, ApiException.invalid(null, e.getMessage())));
+        routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromJavalin(e, ctx, maxBodyBytes)));
+        routes.exception(Exception.class, (e, ctx) -> {
             LOG.log(Level.SEVERE, "internal error on " + ctx.method() + " " + ctx.path(), e);
             send(ctx, new ApiException(500, "server_error", null, "internal_error",
                     "internal server error; the server log has the details"));
         });
         // Routes that do not exist end here without an exception.
-        app.error(404, ctx -> {
+        routes.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) {
                 send(ctx, notFound(ctx));
             }

@@ -66,7 +66,7 @@ final class ApiProxy implements Handler {
     private HttpResponse<InputStream> send(Context ctx) throws InterruptedException {
         String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(backend + ctx.path() + query))
-                .method(ctx.method().name(), ctx.method() == HandlerType.GET ? HttpRequest.BodyPublishers.noBody()
+                .method(ctx.method().name(), ctx.method().equals(HandlerType.GET) ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         String contentType = ctx.header("Content-Type");
         if (contentType != null) {

@@ -1,6 +1,6 @@
 package dev.turbo4j.server.webui;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.NotFoundResponse;
 
@@ -49,16 +49,16 @@ public final class WebUiAssets {
     }
 
     /**
-     * Serves the UI on {@code app} under {@code base}: {@code ""} for the root (the webui
+     * Serves the UI on {@code routes} under {@code base}: {@code ""} for the root (the webui
      * server), {@code "/ui"} beside the API (the api_server).
      */
-    public static void install(Javalin app, String base) {
+    public static void install(RoutesConfig routes, String base) {
         if (!base.isEmpty() && (!base.startsWith("/") || base.endsWith("/"))) {
             throw new IllegalArgumentException("base must be empty or like /ui, got '" + base + "'");
         }
         WebUiAssets assets = new WebUiAssets(base);
-        app.get(base.isEmpty() ? "/" : base, ctx -> assets.send(ctx, PAGE));
-        app.get(base + "/{file}", ctx -> assets.send(ctx, ctx.pathParam("file")));
+        routes.get(base.isEmpty() ? "/" : base, ctx -> assets.send(ctx, PAGE));
+        routes.get(base + "/{file}", ctx -> assets.send(ctx, ctx.pathParam("file")));
     }
 
     private void send(Context ctx, String name) {

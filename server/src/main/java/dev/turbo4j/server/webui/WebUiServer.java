@@ -2,6 +2,7 @@ package dev.turbo4j.server.webui;
 
 import dev.turbo4j.server.http.ErrorHandlers;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -36,21 +37,21 @@ public final class WebUiServer implements AutoCloseable {
         this.serverName = serverName;
         ApiProxy proxy = new ApiProxy(backend, apiKey);
         this.app = Javalin.create(cfg -> {
-            cfg.useVirtualThreads = true;
-            cfg.showJavalinBanner = false;
-            cfg.startupWatcherEnabled = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
-            cfg.http.disableCompression(); // streamed tokens must not wait in a compressor
+            cfg.http.compressionStrategy = CompressionStrategy.NONE; // streamed tokens must not wait in a compressor
             cfg.router.ignoreTrailingSlashes = true;
+            WebUiAssets.install(cfg.routes, "");
+            for (String route : GET_ROUTES) {
+                cfg.routes.get(route, proxy);
+            }
+            for (String route : POST_ROUTES) {
+                cfg.routes.post(route, proxy);
+            }
+            ErrorHandlers.install(cfg.routes, MAX_BODY_BYTES);
         });
-        WebUiAssets.install(app, "");
-        for (String route : GET_ROUTES) {
-            app.get(route, proxy);
-        }
-        for (String route : POST_ROUTES) {
-            app.post(route, proxy);
-        }
-        ErrorHandlers.install(app, MAX_BODY_BYTES);
     }
 
     /**
