@@ -11,9 +11,6 @@ import java.lang.foreign.Arena;
  * reads from DRAM, not cache), the activations and the worker pool.
  */
 final class LinearLayerBench implements AutoCloseable {
-    /** Weight copies together span at least this much, beyond any last-level cache. */
-    static final long COLD_BYTES = 768L << 20;
-
     private final Arena arena;
     private final WorkerPool pool;
     private final LinearWeight[] weights;

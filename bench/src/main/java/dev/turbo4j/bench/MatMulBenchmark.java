@@ -58,6 +58,10 @@ public class MatMulBenchmark {
     @Param({"2"})
     public int threads;
 
+    /** Weight copies span at least this many MiB: 768 reads from DRAM; 0 times one copy from cache. */
+    @Param({"768"})
+    public int coldMiB;
+
     private LinearLayerBench bench;
 
     @Setup(Level.Trial)
@@ -75,7 +79,7 @@ public class MatMulBenchmark {
         });
         bench = new LinearLayerBench(arena, first,
                 w -> new DenseWeight(arena.allocate(bytes, 64).copyFrom(data), dtype, rows, cols, first.kernel()),
-                LinearLayerBench.COLD_BYTES, tokens, threads);
+                (long) coldMiB << 20, tokens, threads);
     }
 
     @TearDown(Level.Trial)

@@ -46,38 +46,31 @@ final class Bf16DenseKernel extends HalfDenseKernel {
         long w1 = (row0 + Math.min(1, last)) * rowBytes;
         long w2 = (row0 + Math.min(2, last)) * rowBytes;
         long w3 = (row0 + Math.min(3, last)) * rowBytes;
-        int lanes = I.length();
-        // One FMA chain per row (evens, then odds, per step), the order WidenedTiles uses.
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        for (int c = 0; c < n; c += 2 * lanes) {
-            FloatVector xe = FloatVector.fromArray(F, xk, xOff + c);
-            FloatVector xo = FloatVector.fromArray(F, xk, xOff + c + lanes);
-            long b = (long) c * Short.BYTES;
+        int half = n / 2;
+        // Separate even and odd accumulators: 8 independent FMA chains per step.
+        FloatVector e0 = FloatVector.zero(F), e1 = FloatVector.zero(F), e2 = FloatVector.zero(F), e3 = FloatVector.zero(F);
+        FloatVector o0 = FloatVector.zero(F), o1 = FloatVector.zero(F), o2 = FloatVector.zero(F), o3 = FloatVector.zero(F);
+        for (int k = 0; k < half; k += I.length()) {
+            FloatVector xe = FloatVector.fromArray(F, xk, xOff + k);
+            FloatVector xo = FloatVector.fromArray(F, xk, xOff + half + k);
+            long b = (long) k * Integer.BYTES;
             IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + b, LE);
             IntVector p1 = IntVector.fromMemorySegment(I, w, w1 + b, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + b, LE);
             IntVector p3 = IntVector.fromMemorySegment(I, w, w3 + b, LE);
-            a0 = odds(p0).fma(xo, evens(p0).fma(xe, a0));
-            a1 = odds(p1).fma(xo, evens(p1).fma(xe, a1));
-            a2 = odds(p2).fma(xo, evens(p2).fma(xe, a2));
-            a3 = odds(p3).fma(xo, evens(p3).fma(xe, a3));
+            e0 = evens(p0).fma(xe, e0);
+            o0 = odds(p0).fma(xo, o0);
+            e1 = evens(p1).fma(xe, e1);
+            o1 = odds(p1).fma(xo, o1);
+            e2 = evens(p2).fma(xe, e2);
+            o2 = odds(p2).fma(xo, o2);
+            e3 = evens(p3).fma(xe, e3);
+            o3 = odds(p3).fma(xo, o3);
         }
-        float[] lanesScratch = WidenedTiles.Scratch.current().lanes;
-        y[yOff] = WidenedTiles.laneSum(a0, lanesScratch);
-        y[yOff + Math.min(1, last)] = WidenedTiles.laneSum(a1, lanesScratch);
-        y[yOff + Math.min(2, last)] = WidenedTiles.laneSum(a2, lanesScratch);
-        y[yOff + Math.min(3, last)] = WidenedTiles.laneSum(a3, lanesScratch);
-    }
-
-    @Override
-    void widenRow(MemorySegment w, int cols, int r, int n, float[] dst, int off) {
-        long base = (long) r * cols * Short.BYTES;
-        int lanes = I.length();
-        for (int c = 0; c < n; c += 2 * lanes) {
-            IntVector pairs = IntVector.fromMemorySegment(I, w, base + (long) c * Short.BYTES, LE);
-            evens(pairs).intoArray(dst, off + c);
-            odds(pairs).intoArray(dst, off + c + lanes);
-        }
+        y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last)] = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last)] = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last)] = e3.add(o3).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -77,40 +77,28 @@ final class F16DenseKernel extends HalfDenseKernel {
         }
     }
 
-    /**
-     * y[yA] = W[rowA, 0..n) · x, y[yB] = W[rowB, 0..n) · x, x in the split order; one FMA chain
-     * per row (evens, then odds, per step), the order WidenedTiles uses.
-     */
+    /** y[yA] = W[rowA, 0..n) · x, y[yB] = W[rowB, 0..n) · x, x in the split order. */
     private static void rows2Token1(MemorySegment w, int cols, int rowA, int rowB, int n, float[] xk, int xOff,
                                     float[] y, int yA, int yB) {
         long rowBytes = (long) cols * Short.BYTES;
         long wa = rowA * rowBytes;
         long wb = rowB * rowBytes;
-        int lanes = I.length();
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
-        for (int c = 0; c < n; c += 2 * lanes) {
-            FloatVector xe = FloatVector.fromArray(F, xk, xOff + c);
-            FloatVector xo = FloatVector.fromArray(F, xk, xOff + c + lanes);
-            long at = (long) c * Short.BYTES;
-            IntVector pa = IntVector.fromMemorySegment(I, w, wa + at, LE);
-            IntVector pb = IntVector.fromMemorySegment(I, w, wb + at, LE);
-            a = odds(pa).fma(xo, evens(pa).fma(xe, a));
-            b = odds(pb).fma(xo, evens(pb).fma(xe, b));
+        int half = n / 2;
+        FloatVector ea = FloatVector.zero(F), oa = FloatVector.zero(F);
+        FloatVector eb = FloatVector.zero(F), ob = FloatVector.zero(F);
+        for (int k = 0; k < half; k += I.length()) {
+            FloatVector xe = FloatVector.fromArray(F, xk, xOff + k);
+            FloatVector xo = FloatVector.fromArray(F, xk, xOff + half + k);
+            long b = (long) k * Integer.BYTES;
+            IntVector pa = IntVector.fromMemorySegment(I, w, wa + b, LE);
+            IntVector pb = IntVector.fromMemorySegment(I, w, wb + b, LE);
+            ea = evens(pa).fma(xe, ea);
+            oa = odds(pa).fma(xo, oa);
+            eb = evens(pb).fma(xe, eb);
+            ob = odds(pb).fma(xo, ob);
         }
-        float[] lanesScratch = WidenedTiles.Scratch.current().lanes;
-        y[yA] = WidenedTiles.laneSum(a, lanesScratch);
-        y[yB] = WidenedTiles.laneSum(b, lanesScratch);
-    }
-
-    @Override
-    void widenRow(MemorySegment w, int cols, int r, int n, float[] dst, int off) {
-        long base = (long) r * cols * Short.BYTES;
-        int lanes = I.length();
-        for (int c = 0; c < n; c += 2 * lanes) {
-            IntVector pairs = IntVector.fromMemorySegment(I, w, base + (long) c * Short.BYTES, LE);
-            evens(pairs).intoArray(dst, off + c);
-            odds(pairs).intoArray(dst, off + c + lanes);
-        }
+        y[yA] = ea.add(oa).reduceLanes(VectorOperators.ADD);
+        y[yB] = eb.add(ob).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

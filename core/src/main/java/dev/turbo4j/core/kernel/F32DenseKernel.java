@@ -2,6 +2,7 @@ package dev.turbo4j.core.kernel;
 
 import dev.turbo4j.core.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -49,12 +50,10 @@ final class F32DenseKernel extends SimdDenseKernel {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + b, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(xv, a3);
         }
-        // Lanes added in lane order: the same bits in every compilation tier (batch invariance).
-        float[] lanes = WidenedTiles.Scratch.current().lanes;
-        y[yOff] = WidenedTiles.laneSum(a0, lanes);
-        y[yOff + Math.min(1, last)] = WidenedTiles.laneSum(a1, lanes);
-        y[yOff + Math.min(2, last)] = WidenedTiles.laneSum(a2, lanes);
-        y[yOff + Math.min(3, last)] = WidenedTiles.laneSum(a3, lanes);
+        y[yOff] = a0.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last)] = a1.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last)] = a2.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last)] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -59,12 +59,10 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     private void gemv(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
-        if (!gemvTokens(w, rows, cols, n, xk, tokens, y, rowStart, rowEnd)) {
-            for (int r = rowStart; r < rowEnd; r += GEMV_ROWS) {
-                int rowCount = Math.min(GEMV_ROWS, rowEnd - r);
-                for (int t = 0; t < tokens; t++) {
-                    rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
-                }
+        for (int r = rowStart; r < rowEnd; r += GEMV_ROWS) {
+            int rowCount = Math.min(GEMV_ROWS, rowEnd - r);
+            for (int t = 0; t < tokens; t++) {
+                rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
             }
         }
         if (n < cols) {
@@ -103,17 +101,6 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
                 }
             }
         }
-    }
-
-    /**
-     * The GEMV path for several tokens at once, where a kernel has one that reuses each widened
-     * tile across tokens: sets y[t, rowStart..rowEnd) to W[.., 0..n) · xk[t] and returns true,
-     * bit for bit what {@link #rows4Token1} gives each token alone; false to run rows4Token1
-     * once per token.
-     */
-    boolean gemvTokens(MemorySegment w, int rows, int cols, int n, float[] xk, int tokens, float[] y,
-                       int rowStart, int rowEnd) {
-        return false;
     }
 
     /** Columns [0, n) the vector loops cover; a multiple of the vector length. */

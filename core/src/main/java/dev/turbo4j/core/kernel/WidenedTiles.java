@@ -4,9 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The multi-token inner loops of the quantized kernels and of the 16-bit dense kernels' batched
- * GEMV, over weight rows already widened to F32 in a scratch array: 4 rows × 4 tokens per
- * register tile, one accumulator per (row, token).
+ * The GEMM inner loops of the quantized kernels, over weight rows already widened to F32 in
+ * a scratch array: 4 rows × 4 tokens per register tile, one accumulator per (row, token).
  *
  * <p>Batch invariance rests on this class and {@link #laneSum}: every (row, token) sum here is
  * {@code acc = fma(w[c..c+L), x[c..c+L), acc)} for c = 0, L, 2L, … then the lanes added in
@@ -33,18 +32,13 @@ final class WidenedTiles {
      * w holds 4 widened rows of n columns, n a multiple of the vector length.
      */
     static void rows4Tokens4(float[] w, int n, float[] x, int xOff, float[] sums, float[] lanes) {
-        rows4Tokens4(w, n, x, xOff, n, sums, lanes);
-    }
-
-    /** As {@link #rows4Tokens4(float[], int, float[], int, float[], float[])}, token t + j at xOff + j * xStride. */
-    static void rows4Tokens4(float[] w, int n, float[] x, int xOff, int xStride, float[] sums, float[] lanes) {
         int w1 = n;
         int w2 = 2 * n;
         int w3 = 3 * n;
         int x0 = xOff;
-        int x1 = xOff + xStride;
-        int x2 = xOff + 2 * xStride;
-        int x3 = xOff + 3 * xStride;
+        int x1 = xOff + n;
+        int x2 = xOff + 2 * n;
+        int x3 = xOff + 3 * n;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);

@@ -54,41 +54,6 @@ class DenseKernelTest {
         }
     }
 
-    /**
-     * Batched decode: on the GEMV path (fewer than GEMM_MIN_TOKENS tokens) every token's output
-     * inside a batch of any size equals, bit for bit, its output computed alone; the engine's
-     * batched greedy decoding relies on it. Columns with a scalar tail included.
-     */
-    @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
-    void gemvResultsAreBitIdenticalWhateverTheBatch(DType dtype) {
-        Random random = new Random(13 + dtype.ordinal());
-        try (Arena arena = Arena.ofConfined()) {
-            for (int[] shape : new int[][] {{11, 896}, {9, 1029}}) {
-                int rows = shape[0];
-                int cols = shape[1];
-                DenseWeight w = DenseWeight.of(TestWeights.random(arena, dtype, rows, cols, random), dtype, rows, cols);
-                int maxTokens = GEMM - 1;
-                float[] x = TestWeights.random(maxTokens * cols, random);
-                float[][] alone = new float[maxTokens][rows];
-                for (int t = 0; t < maxTokens; t++) {
-                    w.multiply(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone[t], 0, rows);
-                }
-                for (int tokens = 2; tokens <= maxTokens; tokens++) {
-                    float[] y = new float[tokens * rows];
-                    w.multiply(x, tokens, y, 0, rows);
-                    for (int t = 0; t < tokens; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            assertThat(Float.floatToRawIntBits(y[t * rows + r]))
-                                    .as("%s %dx%d: token %d row %d in a batch of %d", dtype, rows, cols, t, r, tokens)
-                                    .isEqualTo(Float.floatToRawIntBits(alone[t][r]));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
     void manyTokensAndColumnBlocks(DType dtype) {
