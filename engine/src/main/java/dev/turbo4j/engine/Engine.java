@@ -15,6 +15,7 @@ import dev.turbo4j.engine.scheduler.Scheduler;
 import dev.turbo4j.engine.scheduler.StepStats;
 
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -99,28 +100,60 @@ public final class Engine implements AutoCloseable {
      * reason, or throws {@link RequestRejectedException} if the request cannot run.
      */
     public GenerationStream submit(long sessionId, int[] inputIds, GenerationConfig config, SubmitFlags flags) {
-        Request[] holder = new Request[1];
-        GenerationStream stream = new GenerationStream(() -> {
-            if (holder[0] != null) {
-                holder[0].cancel();
-                wake();
+        GenerationStream stream = new GenerationStream();
+        Request request = prepare(sessionId, inputIds, config, flags, stream);
+        if (request != null) {
+            send(s -> s.submit(request));
+        }
+        return stream;
+    }
+
+    /**
+     * One-off requests (each on a fresh anonymous session) that reach the scheduler together,
+     * so they start in the same step: the n choices of one API call run in the same batches
+     * whatever the timing, and a seeded call reproduces its results.
+     */
+    public List<GenerationStream> generateAll(List<int[]> inputs, List<GenerationConfig> configs) {
+        if (inputs.size() != configs.size()) {
+            throw new IllegalArgumentException(inputs.size() + " inputs but " + configs.size() + " configs");
+        }
+        List<GenerationStream> streams = new ArrayList<>(inputs.size());
+        List<Request> requests = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            GenerationStream stream = new GenerationStream();
+            Request request = prepare(anonymousSessions.getAndIncrement(), inputs.get(i), configs.get(i),
+                    SubmitFlags.STATELESS, stream);
+            streams.add(stream);
+            if (request != null) {
+                requests.add(request);
             }
-        });
+        }
+        if (!requests.isEmpty()) {
+            send(s -> requests.forEach(s::submit));
+        }
+        return streams;
+    }
+
+    /** The request behind stream, or null when it is refused at once (the stream then fails). */
+    private Request prepare(long sessionId, int[] inputIds, GenerationConfig config, SubmitFlags flags,
+                            GenerationStream stream) {
         Request request = new Request(sessionId, inputIds, config, flags, tokenizer, eosIds, outputOf(stream));
-        holder[0] = request;
+        stream.onCancel(() -> {
+            request.cancel();
+            wake();
+        });
         if (closed) {
             stream.fail(new RequestRejectedException("the engine is shut down"));
-            return stream;
+            return null;
         }
         for (int id : inputIds) {
             if (id < 0 || id >= model.model().config().vocabSize()) {
                 stream.fail(new RequestRejectedException("token id " + id + " is outside the vocabulary [0, "
                         + model.model().config().vocabSize() + ")"));
-                return stream;
+                return null;
             }
         }
-        send(s -> s.submit(request));
-        return stream;
+        return request;
     }
 
     /** A one-off request on a fresh anonymous session. */

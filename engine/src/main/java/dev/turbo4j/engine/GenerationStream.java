@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class GenerationStream implements Iterable<EngineOutput> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Runnable canceller;
+    private volatile Runnable canceller = () -> { };
     private int[] pendingIds = new int[16];
     private int pendingCount;
     private final StringBuilder pendingText = new StringBuilder();
@@ -39,7 +39,11 @@ public final class GenerationStream implements Iterable<EngineOutput> {
     private long firstTokenNanos;
     private long endNanos;
 
-    GenerationStream(Runnable canceller) {
+    GenerationStream() {
+    }
+
+    /** What {@link #cancel()} does: set once, by the engine, when the request exists. */
+    void onCancel(Runnable canceller) {
         this.canceller = canceller;
     }
 

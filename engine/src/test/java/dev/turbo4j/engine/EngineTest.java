@@ -79,6 +79,29 @@ class EngineTest {
     }
 
     @Test
+    void requestsSubmittedTogetherStartInOneStepAndGiveTheirOwnResults() throws InterruptedException {
+        List<int[]> expected = oneAtATime(EngineConfig.defaults().withCacheMaxEntryCount(64), 12);
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            List<int[]> inputs = new java.util.ArrayList<>();
+            List<GenerationConfig> configs = new java.util.ArrayList<>();
+            for (String p : PROMPTS) {
+                inputs.add(ids(p));
+                configs.add(greedy(12));
+            }
+            long stepsBefore = e.stats().steps();
+            List<GenerationStream> streams = e.generateAll(inputs, configs);
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertThat(streams.get(i).result().tokenIds()).as(PROMPTS[i]).containsExactly(expected.get(i));
+            }
+            awaitIdle(e);
+            // all prompts prefilled in the first step, then 11 decode steps together
+            assertThat(e.stats().steps() - stepsBefore).isEqualTo(12);
+            assertThatThrownBy(() -> e.generateAll(inputs, configs.subList(0, 1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("configs");
+        }
+    }
+
+    @Test
     void aPoolThatHoldsOneSequenceStillCompletesEveryRequestCorrectly() throws InterruptedException {
         List<int[]> expected = oneAtATime(EngineConfig.defaults().withCacheMaxEntryCount(64), 40);
         // 16-token blocks, 4 blocks = 64 tokens: one prompt (≤ 8 tokens) + 40 new tokens needs 3

@@ -43,14 +43,21 @@ final class Choices {
         List<GenerationStream> streams = new ArrayList<>(prompts.size() * n);
         Choices choices = new Choices(streams, lengths, n);
         ticket.onAbort(choices::cancelAll);
+        List<int[]> inputs = new ArrayList<>(prompts.size() * n);
+        List<GenerationConfig> configs = new ArrayList<>(prompts.size() * n);
         for (int[] ids : prompts) {
             for (int i = 0; i < n; i++) {
-                GenerationConfig c = config.randomSeed() == null ? config
-                        : config.withRandomSeed(config.randomSeed() + streams.size());
-                streams.add(sessionId != null
-                        ? model.engine().submit(sessionId, ids, c, SubmitFlags.STATELESS)
-                        : model.engine().generate(ids, c));
+                inputs.add(ids);
+                configs.add(config.randomSeed() == null ? config : config.withRandomSeed(config.randomSeed() + configs.size()));
             }
+        }
+        if (sessionId != null) {
+            for (int i = 0; i < inputs.size(); i++) {
+                streams.add(model.engine().submit(sessionId, inputs.get(i), configs.get(i), SubmitFlags.STATELESS));
+            }
+        } else {
+            // All choices enter the same engine step: their batches, so a seeded call's results, never depend on timing.
+            streams.addAll(model.engine().generateAll(inputs, configs));
         }
         try {
             for (GenerationStream s : streams) {
