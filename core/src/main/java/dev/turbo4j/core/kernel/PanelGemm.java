@@ -5,16 +5,16 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register tile of the GEMM path: {@link #ROWS} weight rows by {@link #TOKENS} tokens
- * (two vectors of tokens), accumulated over a block of columns in 12 vector registers that
- * are never reduced horizontally.
+ * (two vectors of tokens), accumulated over a block of columns in 2 × ROWS vector registers
+ * that are never reduced horizontally.
  *
- * <p>Per column c the tile loads two vectors of activations, broadcasts each of its six
- * weights W[i, c], and issues twelve FMAs, which keeps the FMA ports busy rather than the
+ * <p>Per column c the tile loads two vectors of activations, broadcasts each of its ROWS
+ * weights W[i, c], and issues 2 × ROWS FMAs, which keeps the FMA ports busy rather than the
  * load ports or the shuffles a dot-product tile spends on its reductions. The operands are
  * packed per block of {@link #COLUMNS} columns:
  * <ul>
  * <li>a row panel holds the tile's rows widened to F32, row i at {@code i * COLUMNS}, so one
- *     pointer with constant displacements reaches all six (the widening is vectorised and
+ *     pointer with constant displacements reaches all the rows (the widening is vectorised and
  *     needs no transpose);</li>
  * <li>a token panel holds the activations transposed, column c's TOKENS values at
  *     {@code c * TOKENS} (zero past the last token).</li>
@@ -26,8 +26,11 @@ final class PanelGemm {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
     private static final int L = SimdSpecies.FLOAT_LANES;
 
-    /** Weight rows per tile. */
-    static final int ROWS = 6;
+    /**
+     * Weight rows per tile: 12 (24 accumulators, 2 activation loads per 24 FMAs) where 512-bit
+     * vectors mean 32 vector registers; 6 below, where AVX2 has 16.
+     */
+    static final int ROWS = SimdSpecies.bits() >= 512 ? 12 : 6;
     /** Tokens per tile: two vectors. */
     static final int TOKENS = 2 * L;
     /** Columns per block: long enough to amortise the update of y after each block. */
@@ -106,6 +109,96 @@ final class PanelGemm {
      * out of line boxes its operands on every loop iteration.
      */
     private static void accumulate(float[] w, float[] x, int xPanel, int kc, float[] sums) {
+        if (ROWS == 12) {
+            accumulate12(w, x, xPanel, kc, sums);
+        } else {
+            accumulate6(w, x, xPanel, kc, sums);
+        }
+    }
+
+    /** 12 rows: 24 accumulators, for 32 vector registers (AVX-512). */
+    private static void accumulate12(float[] w, float[] x, int xPanel, int kc, float[] sums) {
+        FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F), a12 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a04 = FloatVector.zero(F), a14 = FloatVector.zero(F);
+        FloatVector a05 = FloatVector.zero(F), a15 = FloatVector.zero(F);
+        FloatVector a06 = FloatVector.zero(F), a16 = FloatVector.zero(F);
+        FloatVector a07 = FloatVector.zero(F), a17 = FloatVector.zero(F);
+        FloatVector a08 = FloatVector.zero(F), a18 = FloatVector.zero(F);
+        FloatVector a09 = FloatVector.zero(F), a19 = FloatVector.zero(F);
+        FloatVector a0a = FloatVector.zero(F), a1a = FloatVector.zero(F);
+        FloatVector a0b = FloatVector.zero(F), a1b = FloatVector.zero(F);
+        for (int c = 0; c < kc; c++) {
+            int xc = xPanel + c * TOKENS;
+            FloatVector x0 = FloatVector.fromArray(F, x, xc);
+            FloatVector x1 = FloatVector.fromArray(F, x, xc + L);
+            FloatVector b = FloatVector.broadcast(F, w[c]);
+            a00 = x0.fma(b, a00);
+            a10 = x1.fma(b, a10);
+            b = FloatVector.broadcast(F, w[COLUMNS + c]);
+            a01 = x0.fma(b, a01);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(F, w[2 * COLUMNS + c]);
+            a02 = x0.fma(b, a02);
+            a12 = x1.fma(b, a12);
+            b = FloatVector.broadcast(F, w[3 * COLUMNS + c]);
+            a03 = x0.fma(b, a03);
+            a13 = x1.fma(b, a13);
+            b = FloatVector.broadcast(F, w[4 * COLUMNS + c]);
+            a04 = x0.fma(b, a04);
+            a14 = x1.fma(b, a14);
+            b = FloatVector.broadcast(F, w[5 * COLUMNS + c]);
+            a05 = x0.fma(b, a05);
+            a15 = x1.fma(b, a15);
+            b = FloatVector.broadcast(F, w[6 * COLUMNS + c]);
+            a06 = x0.fma(b, a06);
+            a16 = x1.fma(b, a16);
+            b = FloatVector.broadcast(F, w[7 * COLUMNS + c]);
+            a07 = x0.fma(b, a07);
+            a17 = x1.fma(b, a17);
+            b = FloatVector.broadcast(F, w[8 * COLUMNS + c]);
+            a08 = x0.fma(b, a08);
+            a18 = x1.fma(b, a18);
+            b = FloatVector.broadcast(F, w[9 * COLUMNS + c]);
+            a09 = x0.fma(b, a09);
+            a19 = x1.fma(b, a19);
+            b = FloatVector.broadcast(F, w[10 * COLUMNS + c]);
+            a0a = x0.fma(b, a0a);
+            a1a = x1.fma(b, a1a);
+            b = FloatVector.broadcast(F, w[11 * COLUMNS + c]);
+            a0b = x0.fma(b, a0b);
+            a1b = x1.fma(b, a1b);
+        }
+        a00.intoArray(sums, 0);
+        a10.intoArray(sums, 0 + L);
+        a01.intoArray(sums, TOKENS);
+        a11.intoArray(sums, TOKENS + L);
+        a02.intoArray(sums, 2 * TOKENS);
+        a12.intoArray(sums, 2 * TOKENS + L);
+        a03.intoArray(sums, 3 * TOKENS);
+        a13.intoArray(sums, 3 * TOKENS + L);
+        a04.intoArray(sums, 4 * TOKENS);
+        a14.intoArray(sums, 4 * TOKENS + L);
+        a05.intoArray(sums, 5 * TOKENS);
+        a15.intoArray(sums, 5 * TOKENS + L);
+        a06.intoArray(sums, 6 * TOKENS);
+        a16.intoArray(sums, 6 * TOKENS + L);
+        a07.intoArray(sums, 7 * TOKENS);
+        a17.intoArray(sums, 7 * TOKENS + L);
+        a08.intoArray(sums, 8 * TOKENS);
+        a18.intoArray(sums, 8 * TOKENS + L);
+        a09.intoArray(sums, 9 * TOKENS);
+        a19.intoArray(sums, 9 * TOKENS + L);
+        a0a.intoArray(sums, 10 * TOKENS);
+        a1a.intoArray(sums, 10 * TOKENS + L);
+        a0b.intoArray(sums, 11 * TOKENS);
+        a1b.intoArray(sums, 11 * TOKENS + L);
+    }
+
+    /** 6 rows: 12 accumulators, for 16 vector registers (AVX2). */
+    private static void accumulate6(float[] w, float[] x, int xPanel, int kc, float[] sums) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F);
         FloatVector a03 = FloatVector.zero(F), a04 = FloatVector.zero(F), a05 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F);
