@@ -44,6 +44,54 @@ final class PanelGemm {
     private PanelGemm() {
     }
 
+    /** Fewer tokens than this take the kernels' GEMV paths; the token panels would be mostly padding. */
+    static final int MIN_TOKENS = 32;
+
+    /** Widens a weight format's rows into a row panel (see {@link #multiply}). */
+    @FunctionalInterface
+    interface RowPacker {
+        /**
+         * Row i of the panel (at i * COLUMNS) holds W[row0 + i, k0 .. k0 + kc) as F32, in pair
+         * order when the GEMM runs with pairOrder, for i in [0, rowCount); the rows after are
+         * left as they are (their sums are never stored).
+         */
+        void packRows(int row0, int rowCount, int k0, int kc, float[] panel);
+    }
+
+    /**
+     * y[t, rowStart..rowEnd) = W x[t] for all tokens: per block of tokens and block of columns
+     * the tokens are packed once, then each panel of rows is widened by the packer and packed
+     * once and multiplied with every token panel of the block.
+     */
+    static void multiply(RowPacker packer, boolean pairOrder, int rows, int cols, float[] x, int tokens, float[] y,
+                         int rowStart, int rowEnd) {
+        for (int t = 0; t < tokens; t++) {
+            java.util.Arrays.fill(y, t * rows + rowStart, t * rows + rowEnd, 0f);
+        }
+        KernelScratch scratch = KernelScratch.current();
+        int blockTokens = Math.min(tokens, BLOCK_TOKENS);
+        float[] tokenPanels = scratch.tokenPanels(tokenPanels(blockTokens) * TOKENS * Math.min(cols, COLUMNS));
+        float[] rowPanel = scratch.rowPanel(ROWS * COLUMNS);
+        float[] sums = scratch.tileSums(ROWS * TOKENS);
+        for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
+            int count = Math.min(blockTokens, tokens - t0);
+            int panels = tokenPanels(count);
+            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
+                int kc = Math.min(COLUMNS, cols - k0);
+                packTokens(x, cols, t0, count, k0, kc, pairOrder, tokenPanels);
+                for (int r = rowStart; r < rowEnd; r += ROWS) {
+                    int rowCount = Math.min(ROWS, rowEnd - r);
+                    packer.packRows(r, rowCount, k0, kc, rowPanel);
+                    for (int p = 0; p < panels; p++) {
+                        int t = t0 + p * TOKENS;
+                        multiplyAdd(rowPanel, tokenPanels, p * kc * TOKENS, kc, sums, y,
+                                t * rows + r, rows, rowCount, Math.min(TOKENS, tokens - t));
+                    }
+                }
+            }
+        }
+    }
+
     /** Number of token panels for tokens tokens. */
     static int tokenPanels(int tokens) {
         return (tokens + TOKENS - 1) / TOKENS;

@@ -3,7 +3,6 @@ package dev.turbo4j.core.kernel;
 import dev.turbo4j.core.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -25,7 +24,7 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
      * padding and re-reading each 4-row tile from L1 once per token wins. Measured crossover
      * for BF16 2048 x 2048 at 512 bits (32-token panels): 32 tokens.
      */
-    static final int GEMM_MIN_TOKENS = 32;
+    static final int GEMM_MIN_TOKENS = PanelGemm.MIN_TOKENS;
     /** Rows per GEMV tile. */
     static final int GEMV_ROWS = 4;
 
@@ -75,32 +74,8 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     }
 
     private void gemm(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
-        for (int t = 0; t < tokens; t++) {
-            Arrays.fill(y, t * rows + rowStart, t * rows + rowEnd, 0f);
-        }
-        KernelScratch scratch = KernelScratch.current();
-        int blockTokens = Math.min(tokens, PanelGemm.BLOCK_TOKENS);
-        float[] tokenPanels = scratch.tokenPanels(
-                PanelGemm.tokenPanels(blockTokens) * PanelGemm.TOKENS * Math.min(cols, PanelGemm.COLUMNS));
-        float[] rowPanel = scratch.rowPanel(PanelGemm.ROWS * PanelGemm.COLUMNS);
-        float[] sums = scratch.tileSums(PanelGemm.ROWS * PanelGemm.TOKENS);
-        for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
-            int count = Math.min(blockTokens, tokens - t0);
-            int panels = PanelGemm.tokenPanels(count);
-            for (int k0 = 0; k0 < cols; k0 += PanelGemm.COLUMNS) {
-                int kc = Math.min(PanelGemm.COLUMNS, cols - k0);
-                PanelGemm.packTokens(x, cols, t0, count, k0, kc, pairOrder(), tokenPanels);
-                for (int r = rowStart; r < rowEnd; r += PanelGemm.ROWS) {
-                    int rowCount = Math.min(PanelGemm.ROWS, rowEnd - r);
-                    packRows(w, cols, r, rowCount, k0, kc, rowPanel);
-                    for (int p = 0; p < panels; p++) {
-                        int t = t0 + p * PanelGemm.TOKENS;
-                        PanelGemm.multiplyAdd(rowPanel, tokenPanels, p * kc * PanelGemm.TOKENS, kc, sums, y,
-                                t * rows + r, rows, rowCount, Math.min(PanelGemm.TOKENS, tokens - t));
-                    }
-                }
-            }
-        }
+        PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, cols, row0, rowCount, k0, kc, panel),
+                pairOrder(), rows, cols, x, tokens, y, rowStart, rowEnd);
     }
 
     /** Columns [0, n) the vector loops cover; a multiple of the vector length. */

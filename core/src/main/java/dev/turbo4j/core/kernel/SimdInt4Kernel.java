@@ -17,11 +17,12 @@ import java.util.Objects;
  *
  * <p>Fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (one
  * sequential stream in the layout) is unpacked in registers and multiplied with each token
- * while the packed bytes are in L1. More tokens (prefill, batched decode) take the GEMM path:
- * tokens in L2-sized blocks; per block, each tile is dequantized once into F32 scratch and
- * runs the 4 × 4 register tile of
- * {@link WidenedTiles}. Both paths add the same exact weights in the same order for every
- * (row, token), so results do not depend on the batch.
+ * while the packed bytes are in L1. From 4 to 31 tokens (batched decode): tokens in L2-sized
+ * blocks; per block, each tile is dequantized once into F32 scratch and runs the 4 × 4
+ * register tile of
+ * {@link WidenedTiles}. These two paths add the same exact weights in the same order for every
+ * (row, token), so decode results do not depend on the batch. Prefills of 32 tokens and more
+ * dequantize row panels for {@link PanelGemm}, as the dense kernels do.
  */
 final class SimdInt4Kernel implements Int4Kernel {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
@@ -56,6 +57,11 @@ final class SimdInt4Kernel implements Int4Kernel {
                     store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
+            return;
+        }
+        if (tokens >= PanelGemm.MIN_TOKENS) {
+            PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, row0, rowCount, k0, kc, panel),
+                    false, rows, cols, x, tokens, y, rowStart, rowEnd);
             return;
         }
         float[] widened = scratch.rows(cols);
@@ -186,6 +192,34 @@ final class SimdInt4Kernel implements Int4Kernel {
         scratch.sums[1] = WidenedTiles.laneSum(a1, lanes);
         scratch.sums[2] = WidenedTiles.laneSum(a2, lanes);
         scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
+    }
+
+    /**
+     * A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc) (whole
+     * chunks, since k0 and kc are multiples of 512 and 128), dequantized in column order.
+     */
+    private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel) {
+        MemorySegment packed = w.packed();
+        int cols = w.cols();
+        int groups = w.groupsPerRow();
+        for (int i = 0; i < rowCount; i++) {
+            int r = row0 + i;
+            int out = i * PanelGemm.COLUMNS - k0;
+            for (int chunk = k0 / Int4GroupWeight.CHUNK; chunk < (k0 + kc) / Int4GroupWeight.CHUNK; chunk++) {
+                long gi = Int4GroupWeight.groupIndex(groups, r, chunk * Int4GroupWeight.CHUNK / w.groupSize());
+                float sc = Float.float16ToFloat(w.scales().get(HALF, gi * 2));
+                FloatVector s = FloatVector.broadcast(F, sc);
+                FloatVector m = FloatVector.broadcast(F, -(w.zeros().get(ValueLayout.JAVA_BYTE, gi) & 0xFF) * sc);
+                long cb = Int4GroupWeight.chunkOffset(cols, r, chunk);
+                int oc = out + chunk * Int4GroupWeight.CHUNK;
+                for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
+                    IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
+                    for (int j = 0; j < 8; j++) {
+                        dequantize(q, 4 * j, s, m).intoArray(panel, oc + 16 * j + h * L);
+                    }
+                }
+            }
+        }
     }
 
     /** The tile's 4 rows dequantized into dst[i * cols ..], in column order. */

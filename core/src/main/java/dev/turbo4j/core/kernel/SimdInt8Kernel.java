@@ -15,9 +15,10 @@ import java.util.Objects;
  * consecutive columns (sign-extended and converted in registers); the sum of q · x is scaled
  * by the row's scale once at the end.
  *
- * <p>Same two paths as {@link SimdInt4Kernel}: a fused GEMV for fewer than 4 tokens, and for
- * more, rows widened once per token block into F32 scratch and the 4 × 4 tile of
- * {@link WidenedTiles} — the same per-(row, token) order, so results are batch invariant.
+ * <p>Same paths as {@link SimdInt4Kernel}: a fused GEMV for fewer than 4 tokens; up to 31, rows
+ * widened once per token block into F32 scratch and the 4 × 4 tile of {@link WidenedTiles} —
+ * the same per-(row, token) order, so decode results are batch invariant; from 32 tokens,
+ * {@link PanelGemm} on widened row panels, the sums scaled per row at the end.
  */
 final class SimdInt8Kernel implements Int8Kernel {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
@@ -49,6 +50,16 @@ final class SimdInt8Kernel implements Int8Kernel {
                 for (int t = 0; t < tokens; t++) {
                     gemvTile(w, r, rowCount, x, t * cols, scratch);
                     store(w, sums, 0, y, t * rows, r, rowCount);
+                }
+            }
+            return;
+        }
+        if (tokens >= PanelGemm.MIN_TOKENS) {
+            PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, row0, rowCount, k0, kc, panel),
+                    false, rows, cols, x, tokens, y, rowStart, rowEnd);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = rowStart; r < rowEnd; r++) {
+                    y[t * rows + r] *= w.scale(r);
                 }
             }
             return;
@@ -115,6 +126,21 @@ final class SimdInt8Kernel implements Int8Kernel {
         scratch.sums[1] = WidenedTiles.laneSum(a1, lanes);
         scratch.sums[2] = WidenedTiles.laneSum(a2, lanes);
         scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
+    }
+
+    /** A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc), unscaled. */
+    private static void packRows(Int8ChannelWeight w, int row0, int rowCount, int k0, int kc, float[] panel) {
+        MemorySegment q = w.q();
+        for (int i = 0; i < rowCount; i++) {
+            long base = (long) (row0 + i) * w.cols();
+            int out = i * PanelGemm.COLUMNS - k0;
+            for (int c = k0; c < k0 + kc; c += B.length()) {
+                ByteVector b = ByteVector.fromMemorySegment(B, q, base + c, LE);
+                for (int p = 0; p < PARTS; p++) {
+                    part(b, p).intoArray(panel, out + c + p * L);
+                }
+            }
+        }
     }
 
     /** Rows row0.. (4, the last repeated) as floats, unscaled, into dst[i * cols ..]. */

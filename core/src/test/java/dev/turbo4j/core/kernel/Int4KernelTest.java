@@ -104,13 +104,14 @@ class Int4KernelTest {
     }
 
     /**
-     * Every token's output computed inside batches of every size (and at every position in
-     * them) equals, bit for bit, the output of that token computed alone.
+     * Every token's output computed inside batches of every size below the GEMM threshold (the
+     * sizes of a decode step; and at every position in them) equals, bit for bit, the output of
+     * that token computed alone.
      */
     static void assertBatchInvariant(LinearWeight w, Random random) {
         int cols = w.inFeatures();
         int rows = w.outFeatures();
-        int maxTokens = 300;
+        int maxTokens = PanelGemm.MIN_TOKENS - 1;
         float[] x = TestWeights.random(maxTokens * cols, random);
         float[][] alone = new float[maxTokens][rows];
         for (int t = 0; t < maxTokens; t++) {
@@ -118,7 +119,7 @@ class Int4KernelTest {
             System.arraycopy(x, t * cols, xt, 0, cols);
             w.multiply(xt, 1, alone[t], 0, rows);
         }
-        for (int tokens : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 64, 300}) {
+        for (int tokens : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, maxTokens}) {
             float[] y = new float[tokens * rows];
             w.multiply(x, tokens, y, 0, rows);
             for (int t = 0; t < tokens; t++) {
