@@ -49,30 +49,88 @@ public final class Bf16KvCache extends PagedKvCache {
                 .reinterpretAsFloats();
     }
 
+    /**
+     * Four keys at a time: their four FMA chains run side by side instead of one after another
+     * (each key's own sum is unchanged, so the scores are the same bits).
+     */
     @Override
     public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float scale, float[] scores) {
         long base = section(block, layer, KEY, kvHead);
         int vec = F.loopBound(headDim);
-        for (int s = 0; s < count; s++) {
+        int s = 0;
+        for (; s + 4 <= count; s += 4) {
+            long r0 = row(base, s);
+            long r1 = row(base, s + 1);
+            long r2 = row(base, s + 2);
+            long r3 = row(base, s + 3);
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int d = 0; d < vec; d += F.length()) {
+                FloatVector qv = FloatVector.fromArray(F, q, qOff + d);
+                a0 = load(r0 + 2L * d).fma(qv, a0);
+                a1 = load(r1 + 2L * d).fma(qv, a1);
+                a2 = load(r2 + 2L * d).fma(qv, a2);
+                a3 = load(r3 + 2L * d).fma(qv, a3);
+            }
+            scores[s] = dot(a0, r0, q, qOff, vec) * scale;
+            scores[s + 1] = dot(a1, r1, q, qOff, vec) * scale;
+            scores[s + 2] = dot(a2, r2, q, qOff, vec) * scale;
+            scores[s + 3] = dot(a3, r3, q, qOff, vec) * scale;
+        }
+        for (; s < count; s++) {
             long r = row(base, s);
             FloatVector acc = FloatVector.zero(F);
-            int d = 0;
-            for (; d < vec; d += F.length()) {
+            for (int d = 0; d < vec; d += F.length()) {
                 acc = load(r + 2L * d).fma(FloatVector.fromArray(F, q, qOff + d), acc);
             }
-            float dot = sum(acc);
-            for (; d < headDim; d++) {
-                dot += q[qOff + d] * Float16.bf16ToFloat(pool.get(SHORT, r + 2L * d));
-            }
-            scores[s] = dot * scale;
+            scores[s] = dot(acc, r, q, qOff, vec) * scale;
         }
     }
 
+    /** The lanes of acc summed, plus the columns from vec on (scalar). */
+    private float dot(FloatVector acc, long r, float[] q, int qOff, int vec) {
+        float dot = sum(acc);
+        for (int d = vec; d < headDim; d++) {
+            dot += q[qOff + d] * Float16.bf16ToFloat(pool.get(SHORT, r + 2L * d));
+        }
+        return dot;
+    }
+
+    /**
+     * Four keys at a time: each accumulator vector is loaded and stored once per four keys, not
+     * once per key; every element still adds the keys in order, so the result is the same bits.
+     */
     @Override
     public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
         long base = section(block, layer, VALUE, kvHead);
         int vec = F.loopBound(headDim);
-        for (int s = 0; s < count; s++) {
+        int s = 0;
+        for (; s + 4 <= count; s += 4) {
+            long r0 = row(base, s);
+            long r1 = row(base, s + 1);
+            long r2 = row(base, s + 2);
+            long r3 = row(base, s + 3);
+            FloatVector w0 = FloatVector.broadcast(F, weights[s]);
+            FloatVector w1 = FloatVector.broadcast(F, weights[s + 1]);
+            FloatVector w2 = FloatVector.broadcast(F, weights[s + 2]);
+            FloatVector w3 = FloatVector.broadcast(F, weights[s + 3]);
+            for (int d = 0; d < vec; d += F.length()) {
+                FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
+                a = load(r0 + 2L * d).fma(w0, a);
+                a = load(r1 + 2L * d).fma(w1, a);
+                a = load(r2 + 2L * d).fma(w2, a);
+                a = load(r3 + 2L * d).fma(w3, a);
+                a.intoArray(acc, accOff + d);
+            }
+            for (int d = vec; d < headDim; d++) {
+                float v = acc[accOff + d];
+                v += weights[s] * Float16.bf16ToFloat(pool.get(SHORT, r0 + 2L * d));
+                v += weights[s + 1] * Float16.bf16ToFloat(pool.get(SHORT, r1 + 2L * d));
+                v += weights[s + 2] * Float16.bf16ToFloat(pool.get(SHORT, r2 + 2L * d));
+                v += weights[s + 3] * Float16.bf16ToFloat(pool.get(SHORT, r3 + 2L * d));
+                acc[accOff + d] = v;
+            }
+        }
+        for (; s < count; s++) {
             long r = row(base, s);
             float w = weights[s];
             FloatVector wv = FloatVector.broadcast(F, w);
