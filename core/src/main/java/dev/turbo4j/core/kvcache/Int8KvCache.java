@@ -37,38 +37,110 @@ public final class Int8KvCache extends QuantizedKvCache {
         return B == null ? 0 : F.loopBound(headDim);
     }
 
+    /** The L codes at byte offset {@code at}, as floats (b, without the zero point). */
+    private FloatVector codesAt(long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, pool, at, java.nio.ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * Four keys at a time where vectors apply: their FMA chains run side by side (each key's own
+     * sum is unchanged, so the scores are the same bits).
+     */
     @Override
     public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
         long sec = section(block, layer, KEY, kvHead);
         float qSum = querySum(q, qOff);
         int vec = vectorBound();
-        for (int s = 0; s < count; s++) {
+        int s = 0;
+        if (vec > 0) {
+            for (; s + 4 <= count; s += 4) {
+                long r0 = row(sec, s);
+                long r1 = row(sec, s + 1);
+                long r2 = row(sec, s + 2);
+                long r3 = row(sec, s + 3);
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int d = 0; d < vec; d += F.length()) {
+                    FloatVector qv = FloatVector.fromArray(F, q, qOff + d);
+                    a0 = codesAt(r0 + d).fma(qv, a0);
+                    a1 = codesAt(r1 + d).fma(qv, a1);
+                    a2 = codesAt(r2 + d).fma(qv, a2);
+                    a3 = codesAt(r3 + d).fma(qv, a3);
+                }
+                scores[s] = score(params(sec, s), dot(sum(a0), r0, q, qOff, vec), qSum, attnScale);
+                scores[s + 1] = score(params(sec, s + 1), dot(sum(a1), r1, q, qOff, vec), qSum, attnScale);
+                scores[s + 2] = score(params(sec, s + 2), dot(sum(a2), r2, q, qOff, vec), qSum, attnScale);
+                scores[s + 3] = score(params(sec, s + 3), dot(sum(a3), r3, q, qOff, vec), qSum, attnScale);
+            }
+        }
+        for (; s < count; s++) {
             long r = row(sec, s);
-            float dot = 0f;
-            int d = 0;
+            float vectorPart = 0f;
             if (vec > 0) {
                 FloatVector acc = FloatVector.zero(F);
-                for (; d < vec; d += F.length()) {
-                    FloatVector k = (FloatVector) ByteVector.fromMemorySegment(B, pool, r + d, java.nio.ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    acc = k.fma(FloatVector.fromArray(F, q, qOff + d), acc);
+                for (int d = 0; d < vec; d += F.length()) {
+                    acc = codesAt(r + d).fma(FloatVector.fromArray(F, q, qOff + d), acc);
                 }
-                dot = sum(acc);
+                vectorPart = sum(acc);
             }
-            for (; d < headDim; d++) {
-                dot += q[qOff + d] * pool.get(BYTE, r + d);
-            }
-            long p = params(sec, s);
-            scores[s] = score(p, dot, qSum, attnScale);
+            scores[s] = score(params(sec, s), dot(vectorPart, r, q, qOff, vec), qSum, attnScale);
         }
     }
 
+    /** q·b: the vector part plus the columns from vec on (scalar). */
+    private float dot(float vectorPart, long r, float[] q, int qOff, int vec) {
+        float dot = vectorPart;
+        for (int d = vec; d < headDim; d++) {
+            dot += q[qOff + d] * pool.get(BYTE, r + d);
+        }
+        return dot;
+    }
+
+    /**
+     * Four keys at a time where vectors apply: each accumulator vector is loaded and stored once
+     * per four keys; every element still adds the keys in order, so the result is the same bits.
+     */
     @Override
     public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
         long sec = section(block, layer, VALUE, kvHead);
         int vec = vectorBound();
         float correction = 0f;
-        for (int s = 0; s < count; s++) {
+        int s = 0;
+        if (vec > 0) {
+            for (; s + 4 <= count; s += 4) {
+                long r0 = row(sec, s);
+                long r1 = row(sec, s + 1);
+                long r2 = row(sec, s + 2);
+                long r3 = row(sec, s + 3);
+                float c0 = weights[s] * scale(params(sec, s));
+                float c1 = weights[s + 1] * scale(params(sec, s + 1));
+                float c2 = weights[s + 2] * scale(params(sec, s + 2));
+                float c3 = weights[s + 3] * scale(params(sec, s + 3));
+                correction += c0 * zero(params(sec, s));
+                correction += c1 * zero(params(sec, s + 1));
+                correction += c2 * zero(params(sec, s + 2));
+                correction += c3 * zero(params(sec, s + 3));
+                FloatVector v0 = FloatVector.broadcast(F, c0), v1 = FloatVector.broadcast(F, c1);
+                FloatVector v2 = FloatVector.broadcast(F, c2), v3 = FloatVector.broadcast(F, c3);
+                for (int d = 0; d < vec; d += F.length()) {
+                    FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
+                    a = codesAt(r0 + d).fma(v0, a);
+                    a = codesAt(r1 + d).fma(v1, a);
+                    a = codesAt(r2 + d).fma(v2, a);
+                    a = codesAt(r3 + d).fma(v3, a);
+                    a.intoArray(acc, accOff + d);
+                }
+                for (int d = vec; d < headDim; d++) {
+                    float v = acc[accOff + d];
+                    v += c0 * pool.get(BYTE, r0 + d);
+                    v += c1 * pool.get(BYTE, r1 + d);
+                    v += c2 * pool.get(BYTE, r2 + d);
+                    v += c3 * pool.get(BYTE, r3 + d);
+                    acc[accOff + d] = v;
+                }
+            }
+        }
+        for (; s < count; s++) {
             long r = row(sec, s);
             long p = params(sec, s);
             float c = weights[s] * scale(p);
@@ -76,9 +148,7 @@ public final class Int8KvCache extends QuantizedKvCache {
             correction += c * zero(p);
             int d = 0;
             for (; d < vec; d += F.length()) {
-                FloatVector v = (FloatVector) ByteVector.fromMemorySegment(B, pool, r + d, java.nio.ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                v.fma(cv, FloatVector.fromArray(F, acc, accOff + d)).intoArray(acc, accOff + d);
+                codesAt(r + d).fma(cv, FloatVector.fromArray(F, acc, accOff + d)).intoArray(acc, accOff + d);
             }
             for (; d < headDim; d++) {
                 acc[accOff + d] += c * pool.get(BYTE, r + d);
