@@ -201,15 +201,14 @@ final class SimdInt4Kernel implements Int4Kernel {
     private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel) {
         MemorySegment packed = w.packed();
         int cols = w.cols();
-        int groups = w.groupsPerRow();
         for (int i = 0; i < rowCount; i++) {
             int r = row0 + i;
             int out = i * PanelGemm.COLUMNS - k0;
             for (int chunk = k0 / Int4GroupWeight.CHUNK; chunk < (k0 + kc) / Int4GroupWeight.CHUNK; chunk++) {
-                long gi = Int4GroupWeight.groupIndex(groups, r, chunk * Int4GroupWeight.CHUNK / w.groupSize());
-                float sc = Float.float16ToFloat(w.scales().get(HALF, gi * 2));
+                int g = chunk * Int4GroupWeight.CHUNK / w.groupSize();
+                float sc = w.scale(r, g);
                 FloatVector s = FloatVector.broadcast(F, sc);
-                FloatVector m = FloatVector.broadcast(F, -(w.zeros().get(ValueLayout.JAVA_BYTE, gi) & 0xFF) * sc);
+                FloatVector m = FloatVector.broadcast(F, -w.zero(r, g) * sc);
                 long cb = Int4GroupWeight.chunkOffset(cols, r, chunk);
                 int oc = out + chunk * Int4GroupWeight.CHUNK;
                 for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
