@@ -60,7 +60,11 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         float[] xk = kernelActivations(x, tokens, cols, n);
         for (int r = rowStart; r < rowEnd; r += GEMV_ROWS) {
             int rowCount = Math.min(GEMV_ROWS, rowEnd - r);
-            for (int t = 0; t < tokens; t++) {
+            int t = 0;
+            for (; t + 2 <= tokens; t += 2) {
+                rows4Tokens2(w, cols, r, rowCount, n, xk, t * cols, cols, y, t * rows + r, rows);
+            }
+            for (; t < tokens; t++) {
                 rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
             }
         }
@@ -93,6 +97,17 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
      */
     abstract void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n,
                               float[] xk, int xOff, float[] y, int yOff);
+
+    /**
+     * {@link #rows4Token1} for two tokens (x at xOff and xOff + xStride, y at yOff and yOff +
+     * yStride), each (row, token) summed in exactly the same order, so results do not depend on
+     * how tokens are paired. A kernel overrides it to widen each weight vector once for both.
+     */
+    void rows4Tokens2(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, int xStride,
+                      float[] y, int yOff, int yStride) {
+        rows4Token1(w, cols, row0, rowCount, n, xk, xOff, y, yOff);
+        rows4Token1(w, cols, row0, rowCount, n, xk, xOff + xStride, y, yOff + yStride);
+    }
 
     /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */
     abstract boolean pairOrder();

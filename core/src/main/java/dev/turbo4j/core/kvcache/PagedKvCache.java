@@ -1,6 +1,7 @@
 package dev.turbo4j.core.kvcache;
 
 import dev.turbo4j.core.kernel.SimdSpecies;
+import dev.turbo4j.core.memory.LargePages;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -8,7 +9,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The block pool in one off-heap segment (no heap pressure, no 2 GB limit). This class owns
+ * The block pool in one off-heap segment (no heap pressure, no 2 GB limit; on huge pages where
+ * Linux offers them, see {@link LargePages}). This class owns
  * the layout — block, then [layer][K,V][kv head] sections, each holding the rows of the
  * block's slots followed by their quantization parameters — and subclasses the element
  * format's loops. Each format also has a scalar {@link #readRow} that tests use as the
@@ -34,7 +36,7 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
         this.sectionBytes = spec.sectionBytes();
         this.blockStride = spec.bytesPerBlock();
         this.arena = Arena.ofShared();
-        this.pool = arena.allocate(blockStride * spec.numBlocks(), 64);
+        this.pool = LargePages.allocate(arena, blockStride * spec.numBlocks());
     }
 
     /** A cache of the spec's format. */

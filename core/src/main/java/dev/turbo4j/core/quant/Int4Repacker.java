@@ -1,6 +1,7 @@
 package dev.turbo4j.core.quant;
 
 import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.memory.LargePages;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,7 +34,7 @@ public final class Int4Repacker {
         }
         int groups = cols / groupSize;
         int storedRows = Int4GroupWeight.paddedRows(rows);
-        MemorySegment packed = arena.allocate((long) storedRows * cols / 2, 64);
+        MemorySegment packed = LargePages.allocate(arena, (long) storedRows * cols / 2);
         MemorySegment scales = arena.allocate((long) storedRows * groups * 2, 64);
         MemorySegment zeros = arena.allocate((long) storedRows * groups, 64);
         byte[] q = new byte[Math.min(ROW_BLOCK, rows) * cols];
