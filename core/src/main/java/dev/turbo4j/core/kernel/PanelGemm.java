@@ -4,20 +4,22 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register tile of the GEMM path: {@link #ROWS} weight rows by {@link #TOKENS} tokens
- * (two vectors of tokens), accumulated over a block of columns in 2 × ROWS vector registers
- * that are never reduced horizontally.
+ * The register tiles of the GEMM path: weight rows by a panel of tokens, accumulated over a
+ * block of columns in vector registers that are never reduced horizontally.
  *
- * <p>Per column c the tile loads two vectors of activations, broadcasts each of its ROWS
- * weights W[i, c], and issues 2 × ROWS FMAs, which keeps the FMA ports busy rather than the
- * load ports or the shuffles a dot-product tile spends on its reductions. The operands are
- * packed per block of {@link #COLUMNS} columns:
+ * <p>Per column c a tile loads its vectors of activations, broadcasts each of its weights
+ * W[i, c], and issues one FMA per (row, token vector), which keeps the FMA ports busy rather
+ * than the load ports or the shuffles a dot-product tile spends on its reductions. Two shapes
+ * ({@link Tile}): {@link Tile#WIDE} ({@link #ROWS} rows by two vectors of tokens) from
+ * {@link #MIN_TOKENS} tokens on, and {@link Tile#NARROW} (12 rows by one vector) for batched
+ * decode, from {@link #NARROW_MIN_TOKENS}. The operands are packed per block of
+ * {@link #COLUMNS} columns:
  * <ul>
  * <li>a row panel holds the tile's rows widened to F32, row i at {@code i * COLUMNS}, so one
  *     pointer with constant displacements reaches all the rows (the widening is vectorised and
  *     needs no transpose);</li>
- * <li>a token panel holds the activations transposed, column c's TOKENS values at
- *     {@code c * TOKENS} (zero past the last token).</li>
+ * <li>a token panel holds the activations transposed, column c's values for the tile's tokens
+ *     at {@code c * tile.tokens()} (zero past the last token).</li>
  * </ul>
  * Within a block the columns may come in a kernel's own order (see
  * {@link HalfDenseKernel}), as long as both panels use it.
@@ -27,11 +29,11 @@ final class PanelGemm {
     private static final int L = SimdSpecies.FLOAT_LANES;
 
     /**
-     * Weight rows per tile: 12 (24 accumulators, 2 activation loads per 24 FMAs) where 512-bit
-     * vectors mean 32 vector registers; 6 below, where AVX2 has 16.
+     * Weight rows per wide tile: 12 (24 accumulators, 2 activation loads per 24 FMAs) where
+     * 512-bit vectors mean 32 vector registers; 6 below, where AVX2 has 16.
      */
     static final int ROWS = SimdSpecies.bits() >= 512 ? 12 : 6;
-    /** Tokens per tile: two vectors. */
+    /** Tokens per wide tile: two vectors. */
     static final int TOKENS = 2 * L;
     /** Columns per block: long enough to amortise the update of y after each block. */
     static final int COLUMNS = 512;
@@ -41,11 +43,59 @@ final class PanelGemm {
      */
     static final int BLOCK_TOKENS = 4 * TOKENS;
 
-    private PanelGemm() {
+    /** From this many tokens on the wide tile is used; below, its token panels would be mostly padding. */
+    static final int MIN_TOKENS = 32;
+    /**
+     * From this many tokens on the narrow tile beats the GEMV tiles (each widened weight is
+     * reused by a whole vector of tokens rather than two). Measured for BF16 4864 x 896 and
+     * 896 x 4864 at 512 bits, weights from DRAM.
+     */
+    static final int NARROW_MIN_TOKENS = 12;
+
+    /** The two tile shapes. */
+    enum Tile {
+        /** {@link #ROWS} rows by two vectors of tokens: 2 activation loads per 2 x ROWS FMAs. */
+        WIDE(ROWS, TOKENS),
+        /**
+         * 12 rows by one vector of tokens: 12 independent accumulators still hide the FMA
+         * latency, and a batch of decode tokens fills the vector.
+         */
+        NARROW(12, L);
+
+        private final int rows;
+        private final int tokens;
+
+        Tile(int rows, int tokens) {
+            this.rows = rows;
+            this.tokens = tokens;
+        }
+
+        /** Weight rows per tile. */
+        int rows() {
+            return rows;
+        }
+
+        /** Tokens per token panel. */
+        int tokens() {
+            return tokens;
+        }
+
+        /** The tile for a GEMM over this many tokens (at least {@link #NARROW_MIN_TOKENS}). */
+        static Tile forTokens(int tokens) {
+            return tokens >= MIN_TOKENS ? WIDE : NARROW;
+        }
+
+        /** Number of token panels for this many tokens. */
+        int panels(int tokenCount) {
+            return (tokenCount + tokens - 1) / tokens;
+        }
     }
 
-    /** Fewer tokens than this take the kernels' GEMV paths; the token panels would be mostly padding. */
-    static final int MIN_TOKENS = 32;
+    /** Rows of the largest tile: the size of a row panel. */
+    static final int MAX_TILE_ROWS = Math.max(Tile.WIDE.rows(), Tile.NARROW.rows());
+
+    private PanelGemm() {
+    }
 
     /** Widens a weight format's rows into a row panel (see {@link #multiply}). */
     @FunctionalInterface
@@ -59,42 +109,89 @@ final class PanelGemm {
     }
 
     /**
-     * y[t, rowStart..rowEnd) = W x[t] for all tokens: per block of tokens and block of columns
-     * the tokens are packed once, then each panel of rows is widened by the packer and packed
-     * once and multiplied with every token panel of the block.
+     * y[t, rowStart..rowEnd) = W x[t] for all tokens (at least {@link #NARROW_MIN_TOKENS}).
+     * Fewer than {@link #MIN_TOKENS} take the narrow tile: the tokens are packed once, then
+     * each row tile is widened and multiplied block by block, so its rows are read from memory
+     * as one contiguous stream. More take the wide tile: per block of tokens and block of
+     * columns the tokens are packed once, then each panel of rows is widened and packed once
+     * and multiplied with every token panel of the block.
      */
     static void multiply(RowPacker packer, boolean pairOrder, int rows, int cols, float[] x, int tokens, float[] y,
                          int rowStart, int rowEnd) {
         for (int t = 0; t < tokens; t++) {
             java.util.Arrays.fill(y, t * rows + rowStart, t * rows + rowEnd, 0f);
         }
+        if (Tile.forTokens(tokens) == Tile.NARROW) {
+            multiplyNarrow(packer, pairOrder, rows, cols, x, tokens, y, rowStart, rowEnd);
+        } else {
+            multiplyWide(packer, pairOrder, rows, cols, x, tokens, y, rowStart, rowEnd);
+        }
+    }
+
+    private static void multiplyNarrow(RowPacker packer, boolean pairOrder, int rows, int cols, float[] x,
+                                       int tokens, float[] y, int rowStart, int rowEnd) {
+        Tile tile = Tile.NARROW;
+        int panelTokens = tile.tokens();
+        int panels = tile.panels(tokens);
         KernelScratch scratch = KernelScratch.current();
-        int blockTokens = Math.min(tokens, BLOCK_TOKENS);
-        float[] tokenPanels = scratch.tokenPanels(tokenPanels(blockTokens) * TOKENS * Math.min(cols, COLUMNS));
-        float[] rowPanel = scratch.rowPanel(ROWS * COLUMNS);
-        float[] sums = scratch.tileSums(ROWS * TOKENS);
-        for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
-            int count = Math.min(blockTokens, tokens - t0);
-            int panels = tokenPanels(count);
+        // Panel p of the block at k0 lies at (p * cols + k0) * panelTokens.
+        float[] tokenPanels = scratch.tokenPanels(panels * panelTokens * cols);
+        float[] rowPanel = scratch.rowPanel(MAX_TILE_ROWS * COLUMNS);
+        int tileSums = tile.rows() * panelTokens;
+        float[] sums = scratch.tileSums(panels * tileSums);
+        for (int p = 0; p < panels; p++) {
+            int t0 = p * panelTokens;
+            int count = Math.min(panelTokens, tokens - t0);
             for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
                 int kc = Math.min(COLUMNS, cols - k0);
-                packTokens(x, cols, t0, count, k0, kc, pairOrder, tokenPanels);
-                for (int r = rowStart; r < rowEnd; r += ROWS) {
-                    int rowCount = Math.min(ROWS, rowEnd - r);
-                    packer.packRows(r, rowCount, k0, kc, rowPanel);
-                    for (int p = 0; p < panels; p++) {
-                        int t = t0 + p * TOKENS;
-                        multiplyAdd(rowPanel, tokenPanels, p * kc * TOKENS, kc, sums, y,
-                                t * rows + r, rows, rowCount, Math.min(TOKENS, tokens - t));
-                    }
+                packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels,
+                        (p * cols + k0) * panelTokens);
+            }
+        }
+        for (int r = rowStart; r < rowEnd; r += tile.rows()) {
+            int rowCount = Math.min(tile.rows(), rowEnd - r);
+            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
+                int kc = Math.min(COLUMNS, cols - k0);
+                packer.packRows(r, rowCount, k0, kc, rowPanel);
+                for (int p = 0; p < panels; p++) {
+                    accumulate12x1(rowPanel, tokenPanels, (p * cols + k0) * panelTokens, kc, sums, p * tileSums,
+                            k0 > 0);
                 }
+            }
+            // The sums run on across the column blocks, so y is updated once per tile.
+            for (int p = 0; p < panels; p++) {
+                int t = p * panelTokens;
+                addSums(tile, sums, p * tileSums, y, t * rows + r, rows, rowCount, Math.min(panelTokens, tokens - t));
             }
         }
     }
 
-    /** Number of token panels for tokens tokens. */
-    static int tokenPanels(int tokens) {
-        return (tokens + TOKENS - 1) / TOKENS;
+    private static void multiplyWide(RowPacker packer, boolean pairOrder, int rows, int cols, float[] x,
+                                     int tokens, float[] y, int rowStart, int rowEnd) {
+        Tile tile = Tile.WIDE;
+        int panelTokens = tile.tokens();
+        KernelScratch scratch = KernelScratch.current();
+        int blockTokens = Math.min(tokens, BLOCK_TOKENS);
+        float[] tokenPanels = scratch.tokenPanels(tile.panels(blockTokens) * panelTokens * Math.min(cols, COLUMNS));
+        float[] rowPanel = scratch.rowPanel(MAX_TILE_ROWS * COLUMNS);
+        float[] sums = scratch.tileSums(tile.rows() * panelTokens);
+        for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
+            int count = Math.min(blockTokens, tokens - t0);
+            int panels = tile.panels(count);
+            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
+                int kc = Math.min(COLUMNS, cols - k0);
+                packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels, 0);
+                for (int r = rowStart; r < rowEnd; r += tile.rows()) {
+                    int rowCount = Math.min(tile.rows(), rowEnd - r);
+                    packer.packRows(r, rowCount, k0, kc, rowPanel);
+                    for (int p = 0; p < panels; p++) {
+                        int t = t0 + p * panelTokens;
+                        multiplyAdd(rowPanel, tokenPanels, p * kc * panelTokens, kc, sums, y,
+                                t * rows + r, rows, rowCount, Math.min(panelTokens, tokens - t));
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -107,54 +204,62 @@ final class PanelGemm {
 
     /**
      * Packs columns [k0, k0 + kc) of tokens [t0, t0 + tokens) of x (token t at t * cols) into
-     * token panels, panel p at p * kc * TOKENS, in natural column order or in pair order (see
-     * {@link #pairedColumns}).
+     * panels of panelTokens tokens, panel p at dstOff + p * kc * panelTokens, in natural column
+     * order or in pair order (see {@link #pairedColumns}).
      */
-    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder, float[] dst) {
-        int panels = tokenPanels(tokens);
+    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder,
+                           int panelTokens, float[] dst, int dstOff) {
+        int panels = (tokens + panelTokens - 1) / panelTokens;
         int halfPaired = pairOrder ? pairedColumns(kc) / 2 : 0;
         for (int p = 0; p < panels; p++) {
-            int panel = p * kc * TOKENS;
-            for (int j = 0; j < TOKENS; j++) {
-                int t = p * TOKENS + j;
+            int panel = dstOff + p * kc * panelTokens;
+            for (int j = 0; j < panelTokens; j++) {
+                int t = p * panelTokens + j;
                 if (t >= tokens) {
                     for (int c = 0; c < kc; c++) {
-                        dst[panel + c * TOKENS + j] = 0f;
+                        dst[panel + c * panelTokens + j] = 0f;
                     }
                     continue;
                 }
                 int src = (t0 + t) * cols + k0;
                 for (int k = 0; k < halfPaired; k++) {
-                    dst[panel + k * TOKENS + j] = x[src + 2 * k];
-                    dst[panel + (halfPaired + k) * TOKENS + j] = x[src + 2 * k + 1];
+                    dst[panel + k * panelTokens + j] = x[src + 2 * k];
+                    dst[panel + (halfPaired + k) * panelTokens + j] = x[src + 2 * k + 1];
                 }
                 for (int c = 2 * halfPaired; c < kc; c++) {
-                    dst[panel + c * TOKENS + j] = x[src + c];
+                    dst[panel + c * panelTokens + j] = x[src + c];
                 }
             }
         }
     }
 
     /**
-     * y[yOff + j * rows + i] += sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j] over the
-     * kc columns, for the rowCount real rows i and tokenCount real tokens j. sums is a
+     * The wide tile: y[yOff + j * rows + i] += sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j]
+     * over the kc columns, for the rowCount real rows i and tokenCount real tokens j. sums is a
      * scratch array of at least ROWS * TOKENS floats.
      */
-    static void multiplyAdd(float[] w, float[] x, int xPanel, int kc, float[] sums, float[] y, int yOff, int rows,
-                            int rowCount, int tokenCount) {
+    static void multiplyAdd(float[] w, float[] x, int xPanel, int kc, float[] sums, float[] y, int yOff,
+                            int rows, int rowCount, int tokenCount) {
         accumulate(w, x, xPanel, kc, sums);
+        addSums(Tile.WIDE, sums, 0, y, yOff, rows, rowCount, tokenCount);
+    }
+
+    /** y[yOff + j * rows + i] += sums[sumsOff + i * T + j] for the real rows and tokens of a tile. */
+    private static void addSums(Tile tile, float[] sums, int sumsOff, float[] y, int yOff, int rows, int rowCount,
+                                int tokenCount) {
+        int stride = tile.tokens();
         for (int j = 0; j < tokenCount; j++) {
             int at = yOff + j * rows;
             for (int i = 0; i < rowCount; i++) {
-                y[at + i] += sums[i * TOKENS + j];
+                y[at + i] += sums[sumsOff + i * stride + j];
             }
         }
     }
 
     /**
-     * sums[i * TOKENS + j] = sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j]. Kept apart
-     * from the update of y: C2 inlines vector code up to a node budget, and a vector op left
-     * out of line boxes its operands on every loop iteration.
+     * sums[i * TOKENS + j] = sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j]. Kept apart from the
+     * update of y: C2 inlines vector code up to a node budget, and a vector op left out of
+     * line boxes its operands on every loop iteration.
      */
     private static void accumulate(float[] w, float[] x, int xPanel, int kc, float[] sums) {
         if (ROWS == 12) {
@@ -162,6 +267,52 @@ final class PanelGemm {
         } else {
             accumulate6(w, x, xPanel, kc, sums);
         }
+    }
+
+    /**
+     * The narrow tile, 12 rows by one vector of tokens in 12 accumulators:
+     * sums[at + i * L + j] (+)= sum_c w[i * COLUMNS + c] * x[xPanel + c * L + j], adding to the
+     * sums already there when carry is set.
+     */
+    private static void accumulate12x1(float[] w, float[] x, int xPanel, int kc, float[] sums, int at, boolean carry) {
+        FloatVector a0 = start(sums, at, carry), a1 = start(sums, at + L, carry), a2 = start(sums, at + 2 * L, carry);
+        FloatVector a3 = start(sums, at + 3 * L, carry), a4 = start(sums, at + 4 * L, carry);
+        FloatVector a5 = start(sums, at + 5 * L, carry), a6 = start(sums, at + 6 * L, carry);
+        FloatVector a7 = start(sums, at + 7 * L, carry), a8 = start(sums, at + 8 * L, carry);
+        FloatVector a9 = start(sums, at + 9 * L, carry), aa = start(sums, at + 10 * L, carry);
+        FloatVector ab = start(sums, at + 11 * L, carry);
+        for (int c = 0; c < kc; c++) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xPanel + c * L);
+            a0 = x0.fma(FloatVector.broadcast(F, w[c]), a0);
+            a1 = x0.fma(FloatVector.broadcast(F, w[COLUMNS + c]), a1);
+            a2 = x0.fma(FloatVector.broadcast(F, w[2 * COLUMNS + c]), a2);
+            a3 = x0.fma(FloatVector.broadcast(F, w[3 * COLUMNS + c]), a3);
+            a4 = x0.fma(FloatVector.broadcast(F, w[4 * COLUMNS + c]), a4);
+            a5 = x0.fma(FloatVector.broadcast(F, w[5 * COLUMNS + c]), a5);
+            a6 = x0.fma(FloatVector.broadcast(F, w[6 * COLUMNS + c]), a6);
+            a7 = x0.fma(FloatVector.broadcast(F, w[7 * COLUMNS + c]), a7);
+            a8 = x0.fma(FloatVector.broadcast(F, w[8 * COLUMNS + c]), a8);
+            a9 = x0.fma(FloatVector.broadcast(F, w[9 * COLUMNS + c]), a9);
+            aa = x0.fma(FloatVector.broadcast(F, w[10 * COLUMNS + c]), aa);
+            ab = x0.fma(FloatVector.broadcast(F, w[11 * COLUMNS + c]), ab);
+        }
+        a0.intoArray(sums, at);
+        a1.intoArray(sums, at + L);
+        a2.intoArray(sums, at + 2 * L);
+        a3.intoArray(sums, at + 3 * L);
+        a4.intoArray(sums, at + 4 * L);
+        a5.intoArray(sums, at + 5 * L);
+        a6.intoArray(sums, at + 6 * L);
+        a7.intoArray(sums, at + 7 * L);
+        a8.intoArray(sums, at + 8 * L);
+        a9.intoArray(sums, at + 9 * L);
+        aa.intoArray(sums, at + 10 * L);
+        ab.intoArray(sums, at + 11 * L);
+    }
+
+    /** An accumulator's start: the sums so far when carrying, else zero. */
+    private static FloatVector start(float[] sums, int at, boolean carry) {
+        return carry ? FloatVector.fromArray(F, sums, at) : FloatVector.zero(F);
     }
 
     /** 12 rows: 24 accumulators, for 32 vector registers (AVX-512). */

@@ -9,22 +9,16 @@ import java.util.Objects;
  * The loop structure shared by the SIMD dense kernels; subclasses supply the format-specific
  * inner loops (a GEMV tile and a row-panel packer).
  *
- * <p>Fewer than {@link #GEMM_MIN_TOKENS} tokens (decode, batched decode, short prefills)
- * take the GEMV path: each 4-row tile is streamed once from memory, widened in registers,
+ * <p>Fewer than {@link #gemmMinTokens} tokens (decode, small decode batches) take the
+ * GEMV path: each 4-row tile is streamed once from memory, widened in registers,
  * and multiplied with every token while it is still in L1. Its vector loops cover columns
  * [0, {@link #vectorColumns}); the scalar reference adds the few columns after.
  *
- * <p>More tokens take the GEMM path ({@link PanelGemm}): per block of tokens and block of
+ * <p>More tokens (batched decode, prefill) take the GEMM path ({@link PanelGemm}): per block of tokens and block of
  * columns the tokens are packed once, then each panel of rows is widened and packed once
  * and multiplied with every token panel of the block.
  */
 abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKernel, HalfDenseKernel {
-    /**
-     * From this many tokens on, the GEMM path is faster; below, its token panels are mostly
-     * padding and re-reading each 4-row tile from L1 once per token wins. Measured crossover
-     * for BF16 2048 x 2048 at 512 bits (32-token panels): 32 tokens.
-     */
-    static final int GEMM_MIN_TOKENS = PanelGemm.MIN_TOKENS;
     /** Rows per GEMV tile. */
     static final int GEMV_ROWS = 4;
 
@@ -48,7 +42,7 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         if (rowStart == rowEnd || tokens == 0) {
             return;
         }
-        if (tokens < GEMM_MIN_TOKENS) {
+        if (tokens < gemmMinTokens()) {
             gemv(w, rows, cols, x, tokens, y, rowStart, rowEnd);
         } else {
             gemm(w, rows, cols, x, tokens, y, rowStart, rowEnd);
@@ -80,6 +74,14 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     private void gemm(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, cols, row0, rowCount, k0, kc, panel),
                 pairOrder(), rows, cols, x, tokens, y, rowStart, rowEnd);
+    }
+
+    /**
+     * From this many tokens on the GEMM path is faster; below, its token panels are mostly
+     * padding and re-reading each 4-row tile from L1 once per token wins.
+     */
+    int gemmMinTokens() {
+        return PanelGemm.NARROW_MIN_TOKENS;
     }
 
     /** Columns [0, n) the vector loops cover; a multiple of the vector length. */

@@ -21,9 +21,11 @@ import static org.assertj.core.api.Assertions.within;
 class DenseKernelTest {
     private static final int[] COLS = {1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 257, 1024, 2051};
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 13, 16, 33};
-    private static final int GEMM = SimdDenseKernel.GEMM_MIN_TOKENS;
-    /** Both paths, and token counts that fill GEMM token panels partly and fully. */
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 17, GEMM - 1, GEMM, GEMM + 1, GEMM + 6, GEMM + 11};
+    private static final int GEMM = PanelGemm.NARROW_MIN_TOKENS;
+    private static final int WIDE = PanelGemm.MIN_TOKENS;
+    /** Both paths, both GEMM tiles, and token counts that fill token panels partly and fully. */
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, GEMM - 1, GEMM, GEMM + 1, 13, 16, 17, WIDE - 1, WIDE,
+            WIDE + 1, WIDE + 6, WIDE + 11};
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
@@ -137,7 +139,7 @@ class DenseKernelTest {
                 x[c] = c; // a token whose activations name their column
             }
             float[] tokens = new float[kc * PanelGemm.TOKENS];
-            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), tokens);
+            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), PanelGemm.TOKENS, tokens, 0);
             for (int i = 0; i < 3; i++) {
                 for (int at = 0; at < kc; at++) {
                     int column = (int) tokens[at * PanelGemm.TOKENS];
