@@ -135,11 +135,11 @@ final class Bf16DenseKernel extends HalfDenseKernel {
     }
 
     @Override
-    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel, int stride) {
         int half = PanelGemm.pairedColumns(kc) / 2;
         for (int i = 0; i < rowCount; i++) {
             long src = (long) (row0 + i) * cols + k0;
-            int dst = i * PanelGemm.COLUMNS;
+            int dst = i * stride;
             for (int k = 0; k < half; k += I.length()) {
                 IntVector pairs = IntVector.fromMemorySegment(I, w, (src + 2L * k) * Short.BYTES, LE);
                 evens(pairs).intoArray(panel, dst + k);

@@ -71,11 +71,11 @@ final class F32DenseKernel extends SimdDenseKernel {
     }
 
     @Override
-    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel) {
+    void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel, int stride) {
         int vectorEnd = F.loopBound(kc);
         for (int i = 0; i < rowCount; i++) {
             long src = (long) (row0 + i) * cols + k0;
-            int dst = i * PanelGemm.COLUMNS;
+            int dst = i * stride;
             int c = 0;
             for (; c < vectorEnd; c += L) {
                 FloatVector.fromMemorySegment(F, w, (src + c) * Float.BYTES, LE).intoArray(panel, dst + c);

@@ -35,8 +35,16 @@ final class PanelGemm {
     static final int ROWS = SimdSpecies.bits() >= 512 ? 12 : 6;
     /** Tokens per wide tile: two vectors. */
     static final int TOKENS = 2 * L;
-    /** Columns per block: long enough to amortise the update of y after each block. */
-    static final int COLUMNS = 512;
+    /**
+     * Columns per block of the wide tile, and the stride of a row panel's rows: long enough to
+     * amortise the update of y after each block (K = 896 takes one block).
+     */
+    static final int COLUMNS = 1024;
+    /**
+     * Columns per block of the narrow tile: its row and token panels (24 + 32 KB at 512 bits)
+     * then stay in L1; its sums run on across blocks, so there is no update of y to amortise.
+     */
+    static final int NARROW_COLUMNS = 512;
     /**
      * Tokens per block: their panels for one column block (256 KB at 512 bits) stay in L2.
      * Each block reads the weights again, which costs little once there are this many tokens.
@@ -101,11 +109,11 @@ final class PanelGemm {
     @FunctionalInterface
     interface RowPacker {
         /**
-         * Row i of the panel (at i * COLUMNS) holds W[row0 + i, k0 .. k0 + kc) as F32, in pair
+         * Row i of the panel (at i * stride) holds W[row0 + i, k0 .. k0 + kc) as F32, in pair
          * order when the GEMM runs with pairOrder, for i in [0, rowCount); the rows after are
          * left as they are (their sums are never stored).
          */
-        void packRows(int row0, int rowCount, int k0, int kc, float[] panel);
+        void packRows(int row0, int rowCount, int k0, int kc, float[] panel, int stride);
     }
 
     /**
@@ -142,17 +150,17 @@ final class PanelGemm {
         for (int p = 0; p < panels; p++) {
             int t0 = p * panelTokens;
             int count = Math.min(panelTokens, tokens - t0);
-            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
-                int kc = Math.min(COLUMNS, cols - k0);
+            for (int k0 = 0; k0 < cols; k0 += NARROW_COLUMNS) {
+                int kc = Math.min(NARROW_COLUMNS, cols - k0);
                 packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels,
                         (p * cols + k0) * panelTokens);
             }
         }
         for (int r = rowStart; r < rowEnd; r += tile.rows()) {
             int rowCount = Math.min(tile.rows(), rowEnd - r);
-            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
-                int kc = Math.min(COLUMNS, cols - k0);
-                packer.packRows(r, rowCount, k0, kc, rowPanel);
+            for (int k0 = 0; k0 < cols; k0 += NARROW_COLUMNS) {
+                int kc = Math.min(NARROW_COLUMNS, cols - k0);
+                packer.packRows(r, rowCount, k0, kc, rowPanel, NARROW_COLUMNS);
                 for (int p = 0; p < panels; p++) {
                     accumulate12x1(rowPanel, tokenPanels, (p * cols + k0) * panelTokens, kc, sums, p * tileSums,
                             k0 > 0);
@@ -183,7 +191,7 @@ final class PanelGemm {
                 packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels, 0);
                 for (int r = rowStart; r < rowEnd; r += tile.rows()) {
                     int rowCount = Math.min(tile.rows(), rowEnd - r);
-                    packer.packRows(r, rowCount, k0, kc, rowPanel);
+                    packer.packRows(r, rowCount, k0, kc, rowPanel, COLUMNS);
                     for (int p = 0; p < panels; p++) {
                         int t = t0 + p * panelTokens;
                         multiplyAdd(rowPanel, tokenPanels, p * kc * panelTokens, kc, sums, y,
@@ -271,7 +279,7 @@ final class PanelGemm {
 
     /**
      * The narrow tile, 12 rows by one vector of tokens in 12 accumulators:
-     * sums[at + i * L + j] (+)= sum_c w[i * COLUMNS + c] * x[xPanel + c * L + j], adding to the
+     * sums[at + i * L + j] (+)= sum_c w[i * NARROW_COLUMNS + c] * x[xPanel + c * L + j], adding to the
      * sums already there when carry is set.
      */
     private static void accumulate12x1(float[] w, float[] x, int xPanel, int kc, float[] sums, int at, boolean carry) {
@@ -284,17 +292,17 @@ final class PanelGemm {
         for (int c = 0; c < kc; c++) {
             FloatVector x0 = FloatVector.fromArray(F, x, xPanel + c * L);
             a0 = x0.fma(FloatVector.broadcast(F, w[c]), a0);
-            a1 = x0.fma(FloatVector.broadcast(F, w[COLUMNS + c]), a1);
-            a2 = x0.fma(FloatVector.broadcast(F, w[2 * COLUMNS + c]), a2);
-            a3 = x0.fma(FloatVector.broadcast(F, w[3 * COLUMNS + c]), a3);
-            a4 = x0.fma(FloatVector.broadcast(F, w[4 * COLUMNS + c]), a4);
-            a5 = x0.fma(FloatVector.broadcast(F, w[5 * COLUMNS + c]), a5);
-            a6 = x0.fma(FloatVector.broadcast(F, w[6 * COLUMNS + c]), a6);
-            a7 = x0.fma(FloatVector.broadcast(F, w[7 * COLUMNS + c]), a7);
-            a8 = x0.fma(FloatVector.broadcast(F, w[8 * COLUMNS + c]), a8);
-            a9 = x0.fma(FloatVector.broadcast(F, w[9 * COLUMNS + c]), a9);
-            aa = x0.fma(FloatVector.broadcast(F, w[10 * COLUMNS + c]), aa);
-            ab = x0.fma(FloatVector.broadcast(F, w[11 * COLUMNS + c]), ab);
+            a1 = x0.fma(FloatVector.broadcast(F, w[NARROW_COLUMNS + c]), a1);
+            a2 = x0.fma(FloatVector.broadcast(F, w[2 * NARROW_COLUMNS + c]), a2);
+            a3 = x0.fma(FloatVector.broadcast(F, w[3 * NARROW_COLUMNS + c]), a3);
+            a4 = x0.fma(FloatVector.broadcast(F, w[4 * NARROW_COLUMNS + c]), a4);
+            a5 = x0.fma(FloatVector.broadcast(F, w[5 * NARROW_COLUMNS + c]), a5);
+            a6 = x0.fma(FloatVector.broadcast(F, w[6 * NARROW_COLUMNS + c]), a6);
+            a7 = x0.fma(FloatVector.broadcast(F, w[7 * NARROW_COLUMNS + c]), a7);
+            a8 = x0.fma(FloatVector.broadcast(F, w[8 * NARROW_COLUMNS + c]), a8);
+            a9 = x0.fma(FloatVector.broadcast(F, w[9 * NARROW_COLUMNS + c]), a9);
+            aa = x0.fma(FloatVector.broadcast(F, w[10 * NARROW_COLUMNS + c]), aa);
+            ab = x0.fma(FloatVector.broadcast(F, w[11 * NARROW_COLUMNS + c]), ab);
         }
         a0.intoArray(sums, at);
         a1.intoArray(sums, at + L);

@@ -72,7 +72,7 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     }
 
     private void gemm(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
-        PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, cols, row0, rowCount, k0, kc, panel),
+        PanelGemm.multiply((row0, rowCount, k0, kc, panel, stride) -> packRows(w, cols, row0, rowCount, k0, kc, panel, stride),
                 pairOrder(), rows, cols, x, tokens, y, rowStart, rowEnd);
     }
 
@@ -115,9 +115,10 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     abstract boolean pairOrder();
 
     /**
-     * Packs a {@link PanelGemm} row panel: row i of the panel (at i * COLUMNS) holds
+     * Packs a {@link PanelGemm} row panel: row i of the panel (at i * stride) holds
      * W[row0 + i, k0 .. k0 + kc) widened to F32, in {@link #pairOrder} order, for i in
      * [0, rowCount); the rows after are left as they are (their sums are never stored).
      */
-    abstract void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel);
+    abstract void packRows(MemorySegment w, int cols, int row0, int rowCount, int k0, int kc, float[] panel,
+                           int stride);
 }

@@ -60,7 +60,7 @@ final class SimdInt4Kernel implements Int4Kernel {
             return;
         }
         if (tokens >= PanelGemm.MIN_TOKENS) {
-            PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, row0, rowCount, k0, kc, panel),
+            PanelGemm.multiply((row0, rowCount, k0, kc, panel, stride) -> packRows(w, row0, rowCount, k0, kc, panel, stride),
                     false, rows, cols, x, tokens, y, rowStart, rowEnd);
             return;
         }
@@ -198,12 +198,13 @@ final class SimdInt4Kernel implements Int4Kernel {
      * A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc) (whole
      * chunks, since k0 and kc are multiples of 512 and 128), dequantized in column order.
      */
-    private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel) {
+    private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel,
+                                 int stride) {
         MemorySegment packed = w.packed();
         int cols = w.cols();
         for (int i = 0; i < rowCount; i++) {
             int r = row0 + i;
-            int out = i * PanelGemm.COLUMNS - k0;
+            int out = i * stride - k0;
             for (int chunk = k0 / Int4GroupWeight.CHUNK; chunk < (k0 + kc) / Int4GroupWeight.CHUNK; chunk++) {
                 int g = chunk * Int4GroupWeight.CHUNK / w.groupSize();
                 float sc = w.scale(r, g);

@@ -55,7 +55,7 @@ final class SimdInt8Kernel implements Int8Kernel {
             return;
         }
         if (tokens >= PanelGemm.MIN_TOKENS) {
-            PanelGemm.multiply((row0, rowCount, k0, kc, panel) -> packRows(w, row0, rowCount, k0, kc, panel),
+            PanelGemm.multiply((row0, rowCount, k0, kc, panel, stride) -> packRows(w, row0, rowCount, k0, kc, panel, stride),
                     false, rows, cols, x, tokens, y, rowStart, rowEnd);
             for (int t = 0; t < tokens; t++) {
                 for (int r = rowStart; r < rowEnd; r++) {
@@ -129,11 +129,12 @@ final class SimdInt8Kernel implements Int8Kernel {
     }
 
     /** A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc), unscaled. */
-    private static void packRows(Int8ChannelWeight w, int row0, int rowCount, int k0, int kc, float[] panel) {
+    private static void packRows(Int8ChannelWeight w, int row0, int rowCount, int k0, int kc, float[] panel,
+                                 int stride) {
         MemorySegment q = w.q();
         for (int i = 0; i < rowCount; i++) {
             long base = (long) (row0 + i) * w.cols();
-            int out = i * PanelGemm.COLUMNS - k0;
+            int out = i * stride - k0;
             for (int c = k0; c < k0 + kc; c += B.length()) {
                 ByteVector b = ByteVector.fromMemorySegment(B, q, base + c, LE);
                 for (int p = 0; p < PARTS; p++) {

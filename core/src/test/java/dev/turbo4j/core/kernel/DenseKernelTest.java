@@ -133,7 +133,7 @@ class DenseKernelTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment w = TestWeights.random(arena, dtype, rows, cols, new Random(1));
             float[] panel = new float[PanelGemm.ROWS * PanelGemm.COLUMNS];
-            kernel.packRows(w, cols, 1, 3, k0, kc, panel);
+            kernel.packRows(w, cols, 1, 3, k0, kc, panel, PanelGemm.COLUMNS);
             float[] x = new float[cols];
             for (int c = 0; c < cols; c++) {
                 x[c] = c; // a token whose activations name their column
