@@ -46,6 +46,12 @@ final class PanelGemm {
      */
     static final int NARROW_COLUMNS = 512;
     /**
+     * Rows per chunk of the wide path: the sums of a chunk's tiles (1 MB at 128 tokens) are
+     * carried across the column blocks, so y is updated once per tile rather than once per
+     * block; the tokens are packed again for each chunk.
+     */
+    static final int CHUNK_ROWS = 2040;
+    /**
      * Tokens per block: their panels for one column block (256 KB at 512 bits) stay in L2.
      * Each block reads the weights again, which costs little once there are this many tokens.
      */
@@ -178,24 +184,37 @@ final class PanelGemm {
                                      int tokens, float[] y, int rowStart, int rowEnd) {
         Tile tile = Tile.WIDE;
         int panelTokens = tile.tokens();
+        int tileSums = tile.rows() * panelTokens;
         KernelScratch scratch = KernelScratch.current();
         int blockTokens = Math.min(tokens, BLOCK_TOKENS);
         float[] tokenPanels = scratch.tokenPanels(tile.panels(blockTokens) * panelTokens * Math.min(cols, COLUMNS));
         float[] rowPanel = scratch.rowPanel(MAX_TILE_ROWS * COLUMNS);
-        float[] sums = scratch.tileSums(tile.rows() * panelTokens);
+        int chunkTiles = (Math.min(CHUNK_ROWS, rowEnd - rowStart) + tile.rows() - 1) / tile.rows();
+        // The sums of every (tile, token panel) of a chunk, carried across the column blocks.
+        float[] sums = scratch.tileSums(chunkTiles * tile.panels(blockTokens) * tileSums);
         for (int t0 = 0; t0 < tokens; t0 += blockTokens) {
             int count = Math.min(blockTokens, tokens - t0);
             int panels = tile.panels(count);
-            for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
-                int kc = Math.min(COLUMNS, cols - k0);
-                packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels, 0);
-                for (int r = rowStart; r < rowEnd; r += tile.rows()) {
-                    int rowCount = Math.min(tile.rows(), rowEnd - r);
-                    packer.packRows(r, rowCount, k0, kc, rowPanel, COLUMNS);
-                    for (int p = 0; p < panels; p++) {
-                        int t = t0 + p * panelTokens;
-                        multiplyAdd(rowPanel, tokenPanels, p * kc * panelTokens, kc, sums, y,
-                                t * rows + r, rows, rowCount, Math.min(panelTokens, tokens - t));
+            for (int c0 = rowStart; c0 < rowEnd; c0 += CHUNK_ROWS) {
+                int c1 = Math.min(rowEnd, c0 + CHUNK_ROWS);
+                for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
+                    int kc = Math.min(COLUMNS, cols - k0);
+                    boolean lastBlock = k0 + kc == cols;
+                    packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels, 0);
+                    for (int r = c0; r < c1; r += tile.rows()) {
+                        int rowCount = Math.min(tile.rows(), c1 - r);
+                        packer.packRows(r, rowCount, k0, kc, rowPanel, COLUMNS);
+                        // With one block nothing is carried, and each tile's sums stay in L1.
+                        int at = cols <= COLUMNS ? 0 : (r - c0) / tile.rows() * panels * tileSums;
+                        for (int p = 0; p < panels; p++) {
+                            accumulate(rowPanel, tokenPanels, p * kc * panelTokens, kc, sums, at + p * tileSums,
+                                    k0 > 0);
+                            if (lastBlock) {
+                                int t = t0 + p * panelTokens;
+                                addSums(tile, sums, at + p * tileSums, y, t * rows + r, rows, rowCount,
+                                        Math.min(panelTokens, tokens - t));
+                            }
+                        }
                     }
                 }
             }
@@ -241,17 +260,6 @@ final class PanelGemm {
         }
     }
 
-    /**
-     * The wide tile: y[yOff + j * rows + i] += sum_c w[i * COLUMNS + c] * x[xPanel + c * TOKENS + j]
-     * over the kc columns, for the rowCount real rows i and tokenCount real tokens j. sums is a
-     * scratch array of at least ROWS * TOKENS floats.
-     */
-    static void multiplyAdd(float[] w, float[] x, int xPanel, int kc, float[] sums, float[] y, int yOff,
-                            int rows, int rowCount, int tokenCount) {
-        accumulate(w, x, xPanel, kc, sums);
-        addSums(Tile.WIDE, sums, 0, y, yOff, rows, rowCount, tokenCount);
-    }
-
     /** y[yOff + j * rows + i] += sums[sumsOff + i * T + j] for the real rows and tokens of a tile. */
     private static void addSums(Tile tile, float[] sums, int sumsOff, float[] y, int yOff, int rows, int rowCount,
                                 int tokenCount) {
@@ -269,11 +277,11 @@ final class PanelGemm {
      * update of y: C2 inlines vector code up to a node budget, and a vector op left out of
      * line boxes its operands on every loop iteration.
      */
-    private static void accumulate(float[] w, float[] x, int xPanel, int kc, float[] sums) {
+    private static void accumulate(float[] w, float[] x, int xPanel, int kc, float[] sums, int at, boolean carry) {
         if (ROWS == 12) {
-            accumulate12(w, x, xPanel, kc, sums);
+            accumulate12(w, x, xPanel, kc, sums, at, carry);
         } else {
-            accumulate6(w, x, xPanel, kc, sums);
+            accumulate6(w, x, xPanel, kc, sums, at, carry);
         }
     }
 
@@ -324,19 +332,32 @@ final class PanelGemm {
     }
 
     /** 12 rows: 24 accumulators, for 32 vector registers (AVX-512). */
-    private static void accumulate12(float[] w, float[] x, int xPanel, int kc, float[] sums) {
-        FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F);
-        FloatVector a02 = FloatVector.zero(F), a12 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a04 = FloatVector.zero(F), a14 = FloatVector.zero(F);
-        FloatVector a05 = FloatVector.zero(F), a15 = FloatVector.zero(F);
-        FloatVector a06 = FloatVector.zero(F), a16 = FloatVector.zero(F);
-        FloatVector a07 = FloatVector.zero(F), a17 = FloatVector.zero(F);
-        FloatVector a08 = FloatVector.zero(F), a18 = FloatVector.zero(F);
-        FloatVector a09 = FloatVector.zero(F), a19 = FloatVector.zero(F);
-        FloatVector a0a = FloatVector.zero(F), a1a = FloatVector.zero(F);
-        FloatVector a0b = FloatVector.zero(F), a1b = FloatVector.zero(F);
+    private static void accumulate12(float[] w, float[] x, int xPanel, int kc, float[] sums, int at,
+                                     boolean carry) {
+        FloatVector a00 = start(sums, at, carry);
+        FloatVector a10 = start(sums, at + L, carry);
+        FloatVector a01 = start(sums, at + TOKENS, carry);
+        FloatVector a11 = start(sums, at + TOKENS + L, carry);
+        FloatVector a02 = start(sums, at + 2 * TOKENS, carry);
+        FloatVector a12 = start(sums, at + 2 * TOKENS + L, carry);
+        FloatVector a03 = start(sums, at + 3 * TOKENS, carry);
+        FloatVector a13 = start(sums, at + 3 * TOKENS + L, carry);
+        FloatVector a04 = start(sums, at + 4 * TOKENS, carry);
+        FloatVector a14 = start(sums, at + 4 * TOKENS + L, carry);
+        FloatVector a05 = start(sums, at + 5 * TOKENS, carry);
+        FloatVector a15 = start(sums, at + 5 * TOKENS + L, carry);
+        FloatVector a06 = start(sums, at + 6 * TOKENS, carry);
+        FloatVector a16 = start(sums, at + 6 * TOKENS + L, carry);
+        FloatVector a07 = start(sums, at + 7 * TOKENS, carry);
+        FloatVector a17 = start(sums, at + 7 * TOKENS + L, carry);
+        FloatVector a08 = start(sums, at + 8 * TOKENS, carry);
+        FloatVector a18 = start(sums, at + 8 * TOKENS + L, carry);
+        FloatVector a09 = start(sums, at + 9 * TOKENS, carry);
+        FloatVector a19 = start(sums, at + 9 * TOKENS + L, carry);
+        FloatVector a0a = start(sums, at + 10 * TOKENS, carry);
+        FloatVector a1a = start(sums, at + 10 * TOKENS + L, carry);
+        FloatVector a0b = start(sums, at + 11 * TOKENS, carry);
+        FloatVector a1b = start(sums, at + 11 * TOKENS + L, carry);
         for (int c = 0; c < kc; c++) {
             int xc = xPanel + c * TOKENS;
             FloatVector x0 = FloatVector.fromArray(F, x, xc);
@@ -378,38 +399,47 @@ final class PanelGemm {
             a0b = x0.fma(b, a0b);
             a1b = x1.fma(b, a1b);
         }
-        a00.intoArray(sums, 0);
-        a10.intoArray(sums, 0 + L);
-        a01.intoArray(sums, TOKENS);
-        a11.intoArray(sums, TOKENS + L);
-        a02.intoArray(sums, 2 * TOKENS);
-        a12.intoArray(sums, 2 * TOKENS + L);
-        a03.intoArray(sums, 3 * TOKENS);
-        a13.intoArray(sums, 3 * TOKENS + L);
-        a04.intoArray(sums, 4 * TOKENS);
-        a14.intoArray(sums, 4 * TOKENS + L);
-        a05.intoArray(sums, 5 * TOKENS);
-        a15.intoArray(sums, 5 * TOKENS + L);
-        a06.intoArray(sums, 6 * TOKENS);
-        a16.intoArray(sums, 6 * TOKENS + L);
-        a07.intoArray(sums, 7 * TOKENS);
-        a17.intoArray(sums, 7 * TOKENS + L);
-        a08.intoArray(sums, 8 * TOKENS);
-        a18.intoArray(sums, 8 * TOKENS + L);
-        a09.intoArray(sums, 9 * TOKENS);
-        a19.intoArray(sums, 9 * TOKENS + L);
-        a0a.intoArray(sums, 10 * TOKENS);
-        a1a.intoArray(sums, 10 * TOKENS + L);
-        a0b.intoArray(sums, 11 * TOKENS);
-        a1b.intoArray(sums, 11 * TOKENS + L);
+        a00.intoArray(sums, at);
+        a10.intoArray(sums, at + 0 + L);
+        a01.intoArray(sums, at + TOKENS);
+        a11.intoArray(sums, at + TOKENS + L);
+        a02.intoArray(sums, at + 2 * TOKENS);
+        a12.intoArray(sums, at + 2 * TOKENS + L);
+        a03.intoArray(sums, at + 3 * TOKENS);
+        a13.intoArray(sums, at + 3 * TOKENS + L);
+        a04.intoArray(sums, at + 4 * TOKENS);
+        a14.intoArray(sums, at + 4 * TOKENS + L);
+        a05.intoArray(sums, at + 5 * TOKENS);
+        a15.intoArray(sums, at + 5 * TOKENS + L);
+        a06.intoArray(sums, at + 6 * TOKENS);
+        a16.intoArray(sums, at + 6 * TOKENS + L);
+        a07.intoArray(sums, at + 7 * TOKENS);
+        a17.intoArray(sums, at + 7 * TOKENS + L);
+        a08.intoArray(sums, at + 8 * TOKENS);
+        a18.intoArray(sums, at + 8 * TOKENS + L);
+        a09.intoArray(sums, at + 9 * TOKENS);
+        a19.intoArray(sums, at + 9 * TOKENS + L);
+        a0a.intoArray(sums, at + 10 * TOKENS);
+        a1a.intoArray(sums, at + 10 * TOKENS + L);
+        a0b.intoArray(sums, at + 11 * TOKENS);
+        a1b.intoArray(sums, at + 11 * TOKENS + L);
     }
 
     /** 6 rows: 12 accumulators, for 16 vector registers (AVX2). */
-    private static void accumulate6(float[] w, float[] x, int xPanel, int kc, float[] sums) {
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F), a04 = FloatVector.zero(F), a05 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F);
-        FloatVector a13 = FloatVector.zero(F), a14 = FloatVector.zero(F), a15 = FloatVector.zero(F);
+    private static void accumulate6(float[] w, float[] x, int xPanel, int kc, float[] sums, int at,
+                                     boolean carry) {
+        FloatVector a00 = start(sums, at, carry);
+        FloatVector a01 = start(sums, at + TOKENS, carry);
+        FloatVector a02 = start(sums, at + 2 * TOKENS, carry);
+        FloatVector a03 = start(sums, at + 3 * TOKENS, carry);
+        FloatVector a04 = start(sums, at + 4 * TOKENS, carry);
+        FloatVector a05 = start(sums, at + 5 * TOKENS, carry);
+        FloatVector a10 = start(sums, at + L, carry);
+        FloatVector a11 = start(sums, at + TOKENS + L, carry);
+        FloatVector a12 = start(sums, at + 2 * TOKENS + L, carry);
+        FloatVector a13 = start(sums, at + 3 * TOKENS + L, carry);
+        FloatVector a14 = start(sums, at + 4 * TOKENS + L, carry);
+        FloatVector a15 = start(sums, at + 5 * TOKENS + L, carry);
         for (int c = 0; c < kc; c++) {
             int xc = xPanel + c * TOKENS;
             FloatVector x0 = FloatVector.fromArray(F, x, xc);
@@ -433,17 +463,17 @@ final class PanelGemm {
             a05 = x0.fma(b, a05);
             a15 = x1.fma(b, a15);
         }
-        a00.intoArray(sums, 0);
-        a10.intoArray(sums, L);
-        a01.intoArray(sums, TOKENS);
-        a11.intoArray(sums, TOKENS + L);
-        a02.intoArray(sums, 2 * TOKENS);
-        a12.intoArray(sums, 2 * TOKENS + L);
-        a03.intoArray(sums, 3 * TOKENS);
-        a13.intoArray(sums, 3 * TOKENS + L);
-        a04.intoArray(sums, 4 * TOKENS);
-        a14.intoArray(sums, 4 * TOKENS + L);
-        a05.intoArray(sums, 5 * TOKENS);
-        a15.intoArray(sums, 5 * TOKENS + L);
+        a00.intoArray(sums, at);
+        a10.intoArray(sums, at + L);
+        a01.intoArray(sums, at + TOKENS);
+        a11.intoArray(sums, at + TOKENS + L);
+        a02.intoArray(sums, at + 2 * TOKENS);
+        a12.intoArray(sums, at + 2 * TOKENS + L);
+        a03.intoArray(sums, at + 3 * TOKENS);
+        a13.intoArray(sums, at + 3 * TOKENS + L);
+        a04.intoArray(sums, at + 4 * TOKENS);
+        a14.intoArray(sums, at + 4 * TOKENS + L);
+        a05.intoArray(sums, at + 5 * TOKENS);
+        a15.intoArray(sums, at + 5 * TOKENS + L);
     }
 }

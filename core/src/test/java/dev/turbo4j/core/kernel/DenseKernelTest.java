@@ -67,6 +67,19 @@ class DenseKernelTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void sumsCarriedAcrossColumnBlocksAndRowChunks(DType dtype) {
+        // Both tiles carry their sums across column blocks (the last one ragged); the wide one
+        // also across a chunk boundary, from a row range that starts inside a tile.
+        int rows = PanelGemm.CHUNK_ROWS + 30;
+        int cols = PanelGemm.COLUMNS + PanelGemm.NARROW_COLUMNS + 76;
+        try (Arena arena = Arena.ofConfined()) {
+            checkAgainstReference(arena, dtype, rows, cols, WIDE + 8, 5, rows, new Random(5));
+            checkAgainstReference(arena, dtype, 40, cols, GEMM + 4, 3, 40, new Random(6));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
     void poolResultEqualsSingleThreaded(DType dtype) {
         Random random = new Random(11);
         try (WorkerPool pool = new WorkerPool(3)) {
