@@ -79,6 +79,29 @@ class EngineTest {
     }
 
     @Test
+    void sixteenSequencesDecodingTogetherGiveTheirGreedyTokensAlone() throws InterruptedException {
+        // 16 decode tokens per step take the narrow GEMM tile rather than the GEMV of one token.
+        List<int[]> inputs = new ArrayList<>();
+        for (String p : PROMPTS) {
+            inputs.add(ids(p));
+            inputs.add(ids(p + " and"));
+        }
+        EngineConfig config = EngineConfig.defaults().withCacheMaxEntryCount(64);
+        List<int[]> alone = new ArrayList<>();
+        try (Engine e = Engine.start(model, config)) {
+            for (int[] input : inputs) {
+                alone.add(e.generate(input, greedy(16)).result().tokenIds());
+            }
+        }
+        try (Engine e = Engine.start(model, config)) {
+            List<GenerationStream> streams = e.generateAll(inputs, java.util.Collections.nCopies(inputs.size(), greedy(16)));
+            for (int i = 0; i < inputs.size(); i++) {
+                assertThat(streams.get(i).result().tokenIds()).as("request %d", i).containsExactly(alone.get(i));
+            }
+        }
+    }
+
+    @Test
     void requestsSubmittedTogetherStartInOneStepAndGiveTheirOwnResults() throws InterruptedException {
         List<int[]> expected = oneAtATime(EngineConfig.defaults().withCacheMaxEntryCount(64), 12);
         try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
