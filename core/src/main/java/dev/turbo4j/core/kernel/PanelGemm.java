@@ -156,7 +156,7 @@ final class PanelGemm {
             int count = Math.min(panelTokens, tokens - t0);
             for (int k0 = 0; k0 < cols; k0 += NARROW_COLUMNS) {
                 int kc = Math.min(NARROW_COLUMNS, cols - k0);
-                packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels,
+                packTokens(x, cols, t0, count, k0, kc, pairOrder, tile, tokenPanels,
                         (p * cols + k0) * panelTokens);
             }
         }
@@ -198,12 +198,11 @@ final class PanelGemm {
                 for (int k0 = 0; k0 < cols; k0 += COLUMNS) {
                     int kc = Math.min(COLUMNS, cols - k0);
                     boolean lastBlock = k0 + kc == cols;
-                    packTokens(x, cols, t0, count, k0, kc, pairOrder, panelTokens, tokenPanels, 0);
+                    packTokens(x, cols, t0, count, k0, kc, pairOrder, tile, tokenPanels, 0);
                     for (int r = c0; r < c1; r += tile.rows()) {
                         int rowCount = Math.min(tile.rows(), c1 - r);
                         packer.packRows(r, rowCount, k0, kc, rowPanel, COLUMNS);
-                        // With one block nothing is carried, and each tile's sums stay in L1.
-                        int at = cols <= COLUMNS ? 0 : (r - c0) / tile.rows() * panels * tileSums;
+                        int at = (r - c0) / tile.rows() * panels * tileSums;
                         for (int p = 0; p < panels; p++) {
                             accumulate(rowPanel, tokenPanels, p * kc * panelTokens, kc, sums, at + p * tileSums,
                                     k0 > 0);
@@ -229,12 +228,13 @@ final class PanelGemm {
 
     /**
      * Packs columns [k0, k0 + kc) of tokens [t0, t0 + tokens) of x (token t at t * cols) into
-     * panels of panelTokens tokens, panel p at dstOff + p * kc * panelTokens, in natural column
+     * the tile's token panels, panel p at dstOff + p * kc * tile.tokens(), in natural column
      * order or in pair order (see {@link #pairedColumns}).
      */
-    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder,
-                           int panelTokens, float[] dst, int dstOff) {
-        int panels = (tokens + panelTokens - 1) / panelTokens;
+    static void packTokens(float[] x, int cols, int t0, int tokens, int k0, int kc, boolean pairOrder, Tile tile,
+                           float[] dst, int dstOff) {
+        int panelTokens = tile.tokens();
+        int panels = tile.panels(tokens);
         int halfPaired = pairOrder ? pairedColumns(kc) / 2 : 0;
         for (int p = 0; p < panels; p++) {
             int panel = dstOff + p * kc * panelTokens;

@@ -152,7 +152,7 @@ class DenseKernelTest {
                 x[c] = c; // a token whose activations name their column
             }
             float[] tokens = new float[kc * PanelGemm.TOKENS];
-            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), PanelGemm.TOKENS, tokens, 0);
+            PanelGemm.packTokens(x, cols, 0, 1, k0, kc, kernel.pairOrder(), PanelGemm.Tile.WIDE, tokens, 0);
             for (int i = 0; i < 3; i++) {
                 for (int at = 0; at < kc; at++) {
                     int column = (int) tokens[at * PanelGemm.TOKENS];
