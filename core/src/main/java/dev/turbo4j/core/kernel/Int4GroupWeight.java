@@ -9,15 +9,17 @@ import java.nio.ByteOrder;
  * GPTQ checkpoints are repacked into this layout once, at load or by {@code turbo4j convert}.
  * Element (r, c) is {@code (q[r][c] - zero[r][g]) * scale[r][g]} with {@code g = c / groupSize}.
  *
- * <p>The layout (Turbo4j's "nibble-128, 4-row tiles"), chosen so that one int-vector load at
- * any width yields, per nibble, weights of consecutive columns, and so that the
- * {@value #TILE_ROWS} rows a kernel tile multiplies together are one sequential stream in memory
- * (four short row streams per tile defeat the hardware prefetcher):
+ * <p>The layout (Turbo4j's "nibble-128, 4-row tiles in planes", version {@value #LAYOUT_VERSION}),
+ * chosen so that one int-vector load at any width yields, per nibble, weights of consecutive
+ * columns, and so that the {@value #TILE_ROWS} rows a kernel tile multiplies together come from
+ * {@value #TILE_ROWS} long sequential streams: the hardware prefetcher keeps several streams far
+ * enough ahead to hide DRAM latency, but not one (one stream per thread read int4 decode at
+ * half the bandwidth: the kernel's loads wait on memory instead of overlapping its unpacking).
  * <ul>
- *   <li>{@code packed}: [tiles × TILE_ROWS × cols / 2] bytes, tile after tile. Within a tile,
- *       128-column chunk after chunk; within a chunk, the tile's rows one after another, each as
- *       64 bytes = 16 little-endian int32 words; bits 4j..4j+3 of word k hold q of column
- *       {@code chunk * 128 + 16 j + k} (0..15).</li>
+ *   <li>{@code packed}: {@value #TILE_ROWS} planes of {@link #planeBytes} bytes; plane i holds
+ *       row i of every tile (rows {@code 4 t + i}), tile after tile. A row is 128-column chunk
+ *       after chunk, each 64 bytes = 16 little-endian int32 words; bits 4j..4j+3 of word k
+ *       hold q of column {@code chunk * 128 + 16 j + k} (0..15).</li>
  *   <li>{@code scales}: IEEE half floats and {@code zeros}: unsigned bytes (0..16), each
  *       [tiles × groups × TILE_ROWS]: the tile's rows side by side per group.</li>
  * </ul>
@@ -32,6 +34,8 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
     public static final int CHUNK_BYTES = CHUNK / 2;
     /** Rows stored together (and multiplied together by the kernels). */
     public static final int TILE_ROWS = 4;
+    /** Version of the {@link #packed} layout, recorded by {@code turbo4j convert} (1 stored each tile as one stream). */
+    public static final int LAYOUT_VERSION = 2;
 
     private static final ValueLayout.OfInt WORD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -73,10 +77,20 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
         return cols / groupSize;
     }
 
-    /** Byte offset in {@link #packed} of row r's 64 bytes of chunk {@code chunk}. */
-    public static long chunkOffset(int cols, int r, int chunk) {
-        long tileBytes = (long) TILE_ROWS * (cols / 2);
-        return (r / TILE_ROWS) * tileBytes + ((long) chunk * TILE_ROWS + r % TILE_ROWS) * CHUNK_BYTES;
+    /** Bytes of one plane of {@link #packed}: one row of every tile. */
+    public static long planeBytes(int rows, int cols) {
+        return (long) (paddedRows(rows) / TILE_ROWS) * (cols / 2);
+    }
+
+    /** Bytes of one plane of this weight's {@link #packed}. */
+    public long planeBytes() {
+        return planeBytes(rows, cols);
+    }
+
+    /** Byte offset in {@link #packed} of row r's 64 bytes of chunk {@code chunk}, in a [rows × cols] weight. */
+    public static long chunkOffset(int rows, int cols, int r, int chunk) {
+        return (r % TILE_ROWS) * planeBytes(rows, cols) + (long) (r / TILE_ROWS) * (cols / 2)
+                + (long) chunk * CHUNK_BYTES;
     }
 
     /** Index in {@link #scales} and {@link #zeros} of row r, group g. */
@@ -85,8 +99,8 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
     }
 
     /** Byte offset in {@link #packed} of the word holding column c of row r: see the layout. */
-    static long wordOffset(int cols, int r, int c) {
-        return chunkOffset(cols, r, c / CHUNK) + (long) (c % CHUNK % 16) * Integer.BYTES;
+    static long wordOffset(int rows, int cols, int r, int c) {
+        return chunkOffset(rows, cols, r, c / CHUNK) + (long) (c % CHUNK % 16) * Integer.BYTES;
     }
 
     static int nibbleShift(int c) {
@@ -95,7 +109,7 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
 
     /** q[r][c], 0..15. */
     public int q(int r, int c) {
-        return (packed.get(WORD, wordOffset(cols, r, c)) >>> nibbleShift(c)) & 0xF;
+        return (packed.get(WORD, wordOffset(rows, cols, r, c)) >>> nibbleShift(c)) & 0xF;
     }
 
     /** The zero point of row r, group g. */

@@ -1,8 +1,11 @@
 package dev.turbo4j.core.kernel;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -15,8 +18,8 @@ import java.util.Objects;
  * int-vector load, a shift, a mask and a conversion; it is dequantized exactly with one FMA,
  * {@code q · scale + (−zero · scale)}, and stays 4-bit in memory.
  *
- * <p>Fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (one
- * sequential stream in the layout) is unpacked in registers and multiplied with each token
+ * <p>Fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (its rows
+ * read side by side from the layout's four planes) is unpacked in registers and multiplied with each token
  * while the packed bytes are in L1. From 4 to 31 tokens (batched decode): tokens in L2-sized
  * blocks; per block, each tile is dequantized once into F32 scratch and runs the 4 × 4
  * register tile of
@@ -31,6 +34,11 @@ final class SimdInt4Kernel implements Int4Kernel {
     /** Int vectors per 16-word chunk row: 1 at 512 bits, 2 at 256, 4 at 128. */
     private static final int VECTORS_PER_CHUNK = 16 / L;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** The tile's half scales, L at a time. */
+    private static final VectorSpecies<Short> HALVES = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    /** The tile's zero bytes, at least L at a time (the narrowest byte vector has 8 lanes). */
+    private static final VectorSpecies<Byte> ZERO_BYTES =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final int TILE = Int4GroupWeight.TILE_ROWS;
     /** 0, 1, .., 15 (at 512 bits, where the lookup path runs). */
@@ -52,8 +60,11 @@ final class SimdInt4Kernel implements Int4Kernel {
         int endTile = (rowEnd + TILE - 1) / TILE;
         if (tokens < WidenedTiles.TOKENS) {
             for (int tile = firstTile; tile < endTile; tile++) {
+                // Here rather than in gemvTile: inlined there, its vector code would push the
+                // FMA loop past C2's inlining node budget.
+                float[] params = groupParams(w, tile, scratch);
                 for (int t = 0; t < tokens; t++) {
-                    gemvTile(w, tile, x, t * cols, scratch);
+                    gemvTile(w, tile, params, x, t * cols, scratch);
                     store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
@@ -114,9 +125,11 @@ final class SimdInt4Kernel implements Int4Kernel {
     }
 
     /**
-     * The tile's scales and −zero · scale per (group, row), in {@code params[2 (g TILE + i)]} and
-     * {@code [.. + 1]}. Read once per tile outside the vector loops, which keeps those loops
-     * small enough for C2 to inline every vector operation.
+     * The tile's scales and −zero · scale per (group, row): {@code params[g TILE + i]} and
+     * {@code params[n + g TILE + i]}, n = groups · TILE. Read once per tile outside the vector
+     * loops, which keeps those loops small enough for C2 to inline every vector operation;
+     * converted L at a time (the half scales widened as {@link F16DenseKernel} widens weights),
+     * since one scalar conversion per 128 weights was a fifth of a hot GEMV.
      */
     private static float[] groupParams(Int4GroupWeight w, int tile, WidenedTiles.Scratch scratch) {
         int n = w.groupsPerRow() * TILE;
@@ -124,43 +137,55 @@ final class SimdInt4Kernel implements Int4Kernel {
         long base = (long) tile * n;
         MemorySegment scales = w.scales();
         MemorySegment zeros = w.zeros();
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i + ZERO_BYTES.length() <= n; i += L) {
+            IntVector halves = (IntVector) ShortVector.fromMemorySegment(HALVES, scales, (base + i) * 2, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector scale = F16DenseKernel.evens(halves);
+            IntVector zero = ((IntVector) ByteVector.fromMemorySegment(ZERO_BYTES, zeros, base + i, LE)
+                    .convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+            scale.intoArray(params, i);
+            ((FloatVector) zero.neg().convert(VectorOperators.I2F, 0)).mul(scale).intoArray(params, n + i);
+        }
+        for (; i < n; i++) {
             float scale = Float.float16ToFloat(scales.get(HALF, (base + i) * 2));
-            params[2 * i] = scale;
-            params[2 * i + 1] = -(zeros.get(ValueLayout.JAVA_BYTE, base + i) & 0xFF) * scale;
+            params[i] = scale;
+            params[n + i] = -(zeros.get(ValueLayout.JAVA_BYTE, base + i) & 0xFF) * scale;
         }
         return params;
     }
 
     /**
      * sums[i] = row (4 tile + i) · x[xOff ..) for the tile's 4 rows, unpacking in registers;
-     * columns in order c = 16 j + h L within each chunk. The tile is one sequential stream.
+     * columns in order c = 16 j + h L within each chunk. Each row is read from its plane.
      */
-    private static void gemvTile(Int4GroupWeight w, int tile, float[] x, int xOff, WidenedTiles.Scratch scratch) {
+    private static void gemvTile(Int4GroupWeight w, int tile, float[] p, float[] x, int xOff,
+                                 WidenedTiles.Scratch scratch) {
         MemorySegment packed = w.packed();
         int cols = w.cols();
         int groups = w.groupsPerRow();
         int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
-        long tileBase = (long) tile * TILE * (cols / 2);
-        float[] p = groupParams(w, tile, scratch);
+        long rowBase = (long) tile * (cols / 2);
+        long plane = w.planeBytes();
+        int n = groups * TILE;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int chunk = 0;
         for (int g = 0; g < groups; g++) {
-            int pg = 2 * TILE * g;
-            FloatVector s0 = FloatVector.broadcast(F, p[pg]), m0 = FloatVector.broadcast(F, p[pg + 1]);
-            FloatVector s1 = FloatVector.broadcast(F, p[pg + 2]), m1 = FloatVector.broadcast(F, p[pg + 3]);
-            FloatVector s2 = FloatVector.broadcast(F, p[pg + 4]), m2 = FloatVector.broadcast(F, p[pg + 5]);
-            FloatVector s3 = FloatVector.broadcast(F, p[pg + 6]), m3 = FloatVector.broadcast(F, p[pg + 7]);
+            int pg = TILE * g;
+            FloatVector s0 = FloatVector.broadcast(F, p[pg]), m0 = FloatVector.broadcast(F, p[n + pg]);
+            FloatVector s1 = FloatVector.broadcast(F, p[pg + 1]), m1 = FloatVector.broadcast(F, p[n + pg + 1]);
+            FloatVector s2 = FloatVector.broadcast(F, p[pg + 2]), m2 = FloatVector.broadcast(F, p[n + pg + 2]);
+            FloatVector s3 = FloatVector.broadcast(F, p[pg + 3]), m3 = FloatVector.broadcast(F, p[n + pg + 3]);
             for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                long cb = tileBase + (long) chunk * TILE * Int4GroupWeight.CHUNK_BYTES;
+                long cb = rowBase + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
                 int xc = xOff + chunk * Int4GroupWeight.CHUNK;
                 if (VECTORS_PER_CHUNK == 1) {
                     // 512 bits: one load per row per chunk; its eight nibbles are eight column runs,
                     // each dequantized by one permute from the group's 16-entry table.
                     IntVector q0 = IntVector.fromMemorySegment(I, packed, cb, LE);
-                    IntVector q1 = IntVector.fromMemorySegment(I, packed, cb + Int4GroupWeight.CHUNK_BYTES, LE);
-                    IntVector q2 = IntVector.fromMemorySegment(I, packed, cb + 2 * Int4GroupWeight.CHUNK_BYTES, LE);
-                    IntVector q3 = IntVector.fromMemorySegment(I, packed, cb + 3 * Int4GroupWeight.CHUNK_BYTES, LE);
+                    IntVector q1 = IntVector.fromMemorySegment(I, packed, cb + plane, LE);
+                    IntVector q2 = IntVector.fromMemorySegment(I, packed, cb + 2 * plane, LE);
+                    IntVector q3 = IntVector.fromMemorySegment(I, packed, cb + 3 * plane, LE);
                     IntVector t0 = table(s0, m0), t1 = table(s1, m1), t2 = table(s2, m2), t3 = table(s3, m3);
                     for (int j = 0; j < 8; j++) {
                         int shift = 4 * j;
@@ -180,9 +205,9 @@ final class SimdInt4Kernel implements Int4Kernel {
                         long wb = cb + (long) h * L * Integer.BYTES;
                         FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j + h * L);
                         a0 = dequantize(IntVector.fromMemorySegment(I, packed, wb, LE), shift, s0, m0).fma(xv, a0);
-                        a1 = dequantize(IntVector.fromMemorySegment(I, packed, wb + Int4GroupWeight.CHUNK_BYTES, LE), shift, s1, m1).fma(xv, a1);
-                        a2 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 2 * Int4GroupWeight.CHUNK_BYTES, LE), shift, s2, m2).fma(xv, a2);
-                        a3 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 3 * Int4GroupWeight.CHUNK_BYTES, LE), shift, s3, m3).fma(xv, a3);
+                        a1 = dequantize(IntVector.fromMemorySegment(I, packed, wb + plane, LE), shift, s1, m1).fma(xv, a1);
+                        a2 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 2 * plane, LE), shift, s2, m2).fma(xv, a2);
+                        a3 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 3 * plane, LE), shift, s3, m3).fma(xv, a3);
                     }
                 }
             }
@@ -210,7 +235,7 @@ final class SimdInt4Kernel implements Int4Kernel {
                 float sc = w.scale(r, g);
                 FloatVector s = FloatVector.broadcast(F, sc);
                 FloatVector m = FloatVector.broadcast(F, -w.zero(r, g) * sc);
-                long cb = Int4GroupWeight.chunkOffset(cols, r, chunk);
+                long cb = Int4GroupWeight.chunkOffset(w.rows(), cols, r, chunk);
                 int oc = out + chunk * Int4GroupWeight.CHUNK;
                 for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
                     IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
@@ -228,17 +253,18 @@ final class SimdInt4Kernel implements Int4Kernel {
         int cols = w.cols();
         int groups = w.groupsPerRow();
         int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
-        long tileBase = (long) tile * TILE * (cols / 2);
+        long rowBase = (long) tile * (cols / 2);
         float[] p = groupParams(w, tile, scratch);
+        int n = groups * TILE;
         for (int i = 0; i < TILE; i++) {
             int out = i * cols;
             int chunk = 0;
             for (int g = 0; g < groups; g++) {
-                int pg = 2 * (TILE * g + i);
+                int pg = TILE * g + i;
                 FloatVector s = FloatVector.broadcast(F, p[pg]);
-                FloatVector m = FloatVector.broadcast(F, p[pg + 1]);
+                FloatVector m = FloatVector.broadcast(F, p[n + pg]);
                 for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                    long cb = tileBase + ((long) chunk * TILE + i) * Int4GroupWeight.CHUNK_BYTES;
+                    long cb = i * w.planeBytes() + rowBase + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
                     int oc = out + chunk * Int4GroupWeight.CHUNK;
                     for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
                         IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);

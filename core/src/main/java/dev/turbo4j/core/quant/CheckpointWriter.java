@@ -72,6 +72,9 @@ final class CheckpointWriter {
         if (groupSize > 0) {
             n.put("group_size", groupSize);
         }
+        if (format == ModelFormat.TURBO4J_INT4) {
+            n.put("version", String.valueOf(Int4GroupWeight.LAYOUT_VERSION));
+        }
         return n;
     }
 

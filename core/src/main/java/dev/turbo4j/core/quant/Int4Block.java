@@ -46,7 +46,7 @@ final class Int4Block implements Int4Source {
         for (int i = 0; i < count; i++) {
             int r = block.rowStart() + row0 + i;
             for (int chunk = 0; chunk < chunks; chunk++) {
-                long at = Int4GroupWeight.chunkOffset(weight.cols(), r, firstChunk + chunk);
+                long at = Int4GroupWeight.chunkOffset(weight.rows(), weight.cols(), r, firstChunk + chunk);
                 int out = i * block.cols() + chunk * Int4GroupWeight.CHUNK;
                 for (int k = 0; k < 16; k++) {
                     int word = weight.packed().get(QuantTensors.WORD, at + (long) k * Integer.BYTES);

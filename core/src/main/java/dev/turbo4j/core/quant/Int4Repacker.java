@@ -42,7 +42,7 @@ public final class Int4Repacker {
             int count = Math.min(ROW_BLOCK, rows - r0);
             source.unpackRows(r0, count, q);
             for (int i = 0; i < count; i++) {
-                packRow(q, i * cols, cols, packed, r0 + i);
+                packRow(q, i * cols, rows, cols, packed, r0 + i);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -60,10 +60,10 @@ public final class Int4Repacker {
     }
 
     /** One row of q values (one per byte) into nibble-128 words: word k, nibble j = column 16 j + k. */
-    private static void packRow(byte[] q, int from, int cols, MemorySegment packed, int row) {
+    private static void packRow(byte[] q, int from, int rows, int cols, MemorySegment packed, int row) {
         for (int chunk = 0; chunk < cols / Int4GroupWeight.CHUNK; chunk++) {
             int c0 = from + chunk * Int4GroupWeight.CHUNK;
-            long out = Int4GroupWeight.chunkOffset(cols, row, chunk);
+            long out = Int4GroupWeight.chunkOffset(rows, cols, row, chunk);
             for (int k = 0; k < 16; k++) {
                 int word = 0;
                 for (int j = 0; j < 8; j++) {

@@ -25,8 +25,9 @@ import java.util.Set;
  * gives the same outputs as loading the source.
  *
  * <p>The turbo4j-int4 tensors per layer: {@code <name>.qweight} U8 [out, in/2] (nibble-128
- * chunks in 4-row tiles), {@code <name>.scales} F16 [out, in/G], {@code <name>.qzeros} U8
- * [out, in/G], out rounded up to whole tiles (see {@link Int4GroupWeight}).
+ * chunks, 4-row tiles in four planes), {@code <name>.scales} F16 [out, in/G], {@code <name>.qzeros}
+ * U8 [out, in/G], out rounded up to whole tiles (see {@link Int4GroupWeight}); the
+ * quantization_config's "version" is the layout's version.
  *
  * <p>With tp &gt; 1 the decoder linears are written as tp shards each (see
  * {@link TensorParallel}: q/k/v/gate/up split by output rows, o/down by input columns) in the

@@ -2,6 +2,7 @@ package dev.turbo4j.core.quant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.model.ModelLoadException;
 
 import java.io.IOException;
@@ -30,7 +31,8 @@ public record QuantizationConfig(ModelFormat format, int bits, int groupSize, bo
 
     /** The quantization_config to write for our own formats. */
     public static QuantizationConfig of(ModelFormat format, int bits, int groupSize) {
-        return new QuantizationConfig(format, bits, groupSize, format == ModelFormat.TURBO4J_INT4, null, false,
+        String version = format == ModelFormat.TURBO4J_INT4 ? String.valueOf(Int4GroupWeight.LAYOUT_VERSION) : null;
+        return new QuantizationConfig(format, bits, groupSize, format == ModelFormat.TURBO4J_INT4, version, false,
                 format == ModelFormat.TURBO4J_INT8, null, List.of(), null);
     }
 
@@ -106,7 +108,12 @@ public record QuantizationConfig(ModelFormat format, int bits, int groupSize, bo
                         "GPTQ checkpoint_format \"" + checkpointFormat + "\" is not supported (gptq or gptq_v2)");
             }
             case TURBO4J_INT8 -> require(bits == 8, "turbo4j-int8 needs bits=8, got " + bits);
-            case TURBO4J_INT4 -> require(bits == 4, "turbo4j-int4 needs bits=4, got " + bits);
+            case TURBO4J_INT4 -> {
+                require(bits == 4, "turbo4j-int4 needs bits=4, got " + bits);
+                require(String.valueOf(Int4GroupWeight.LAYOUT_VERSION).equals(version), "turbo4j-int4 layout version "
+                        + (version == null ? "1" : "\"" + version + "\"") + " is not the one this Turbo4j reads ("
+                        + Int4GroupWeight.LAYOUT_VERSION + "); run 'turbo4j convert' again on the source model");
+            }
             default -> throw new IllegalStateException();
         }
     }

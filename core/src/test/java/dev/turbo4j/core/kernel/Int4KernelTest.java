@@ -63,6 +63,43 @@ class Int4KernelTest {
         }
     }
 
+    /**
+     * With one-hot activations each output is one dequantized element, so any inexact scale or
+     * offset shows: scales from half subnormals to large normals, every zero point, and groups
+     * per tile on both sides of one vector (the vectorised and the scalar parameter loads).
+     */
+    @Test
+    void dequantizesEveryElementExactly() {
+        Random random = new Random(9);
+        float[] scaleChoices = {3e-7f, 2e-5f, 6.1e-5f, 0.004f, 0.05f, 1.5f, 300f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int cols : new int[] {384, 2048}) {
+                Int4Groups g = randomGroups(10, cols, 128, random);
+                for (int i = 0; i < g.scales().length; i++) {
+                    g.scales()[i] = Float.floatToFloat16(scaleChoices[i % scaleChoices.length]);
+                    g.zeros()[i] = (byte) (i % 17);
+                }
+                Int4GroupWeight w = Int4Repacker.repack(g, arena);
+                for (int tokens : new int[] {1, 5}) {
+                    int[] hot = new int[tokens];
+                    float[] x = new float[tokens * cols];
+                    for (int t = 0; t < tokens; t++) {
+                        hot[t] = random.nextInt(cols);
+                        x[t * cols + hot[t]] = 1;
+                    }
+                    float[] y = new float[tokens * 10];
+                    w.multiply(x, tokens, y, 0, 10);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int r = 0; r < 10; r++) {
+                            assertThat(y[t * 10 + r]).as("row %d, column %d of %d, %d tokens", r, hot[t], cols, tokens)
+                                    .isEqualTo(g.get(r, hot[t]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void resultsAreBitIdenticalWhateverTheBatch() {
         Random random = new Random(5);

@@ -59,6 +59,16 @@ class UnsupportedQuantizationTest {
     }
 
     @Test
+    void int4FromAnOlderLayoutIsRefusedWithWhatToDo() throws IOException {
+        Path dir = withQuantizationConfig(QuantizedGoldenTest.AWQ, q -> {
+            q.put("quant_method", "turbo4j-int4");
+            q.remove("version");
+        });
+        assertThatThrownBy(() -> Model.load(dir)).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("turbo4j-int4 layout version 1").hasMessageContaining("turbo4j convert");
+    }
+
+    @Test
     void unknownMethodIsRefused() throws IOException {
         Path dir = withQuantizationConfig(QuantizedGoldenTest.AWQ, q -> q.put("quant_method", "bitsandbytes"));
         assertThatThrownBy(() -> Model.load(dir)).isInstanceOf(ModelLoadException.class)
