@@ -39,13 +39,14 @@ final class Bf16DenseKernel extends HalfDenseKernel {
     }
 
     @Override
-    void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, float[] y, int yOff) {
+    void rows4Token1(MemorySegment w, int cols, int row0, int step, int rowCount, int n, float[] xk, int xOff, float[] y,
+                     int yOff) {
         int last = rowCount - 1;
         long rowBytes = (long) cols * Short.BYTES;
         long w0 = row0 * rowBytes;
-        long w1 = (row0 + Math.min(1, last)) * rowBytes;
-        long w2 = (row0 + Math.min(2, last)) * rowBytes;
-        long w3 = (row0 + Math.min(3, last)) * rowBytes;
+        long w1 = (row0 + Math.min(1, last) * step) * rowBytes;
+        long w2 = (row0 + Math.min(2, last) * step) * rowBytes;
+        long w3 = (row0 + Math.min(3, last) * step) * rowBytes;
         int half = n / 2;
         // Separate even and odd accumulators: 8 independent FMA chains per step.
         FloatVector e0 = FloatVector.zero(F), e1 = FloatVector.zero(F), e2 = FloatVector.zero(F), e3 = FloatVector.zero(F);
@@ -68,21 +69,21 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             o3 = odds(p3).fma(xo, o3);
         }
         y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last)] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last)] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last)] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last) * step] = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last) * step] = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last) * step] = e3.add(o3).reduceLanes(VectorOperators.ADD);
     }
 
     /** Widens each weight vector once for both tokens: 16 accumulators, 4 weight loads per 16 FMAs. */
     @Override
-    void rows4Tokens2(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, int xStride,
-                      float[] y, int yOff, int yStride) {
+    void rows4Tokens2(MemorySegment w, int cols, int row0, int step, int rowCount, int n, float[] xk, int xOff,
+                      int xStride, float[] y, int yOff, int yStride) {
         int last = rowCount - 1;
         long rowBytes = (long) cols * Short.BYTES;
         long w0 = row0 * rowBytes;
-        long w1 = (row0 + Math.min(1, last)) * rowBytes;
-        long w2 = (row0 + Math.min(2, last)) * rowBytes;
-        long w3 = (row0 + Math.min(3, last)) * rowBytes;
+        long w1 = (row0 + Math.min(1, last) * step) * rowBytes;
+        long w2 = (row0 + Math.min(2, last) * step) * rowBytes;
+        long w3 = (row0 + Math.min(3, last) * step) * rowBytes;
         int half = n / 2;
         int xOff2 = xOff + xStride;
         FloatVector e0 = FloatVector.zero(F), e1 = FloatVector.zero(F), e2 = FloatVector.zero(F), e3 = FloatVector.zero(F);
@@ -125,13 +126,13 @@ final class Bf16DenseKernel extends HalfDenseKernel {
         }
         int yOff2 = yOff + yStride;
         y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last)] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last)] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last)] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last) * step] = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last) * step] = e2.add(o2).reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last) * step] = e3.add(o3).reduceLanes(VectorOperators.ADD);
         y[yOff2] = f0.add(p0).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(1, last)] = f1.add(p1).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(2, last)] = f2.add(p2).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(3, last)] = f3.add(p3).reduceLanes(VectorOperators.ADD);
+        y[yOff2 + Math.min(1, last) * step] = f1.add(p1).reduceLanes(VectorOperators.ADD);
+        y[yOff2 + Math.min(2, last) * step] = f2.add(p2).reduceLanes(VectorOperators.ADD);
+        y[yOff2 + Math.min(3, last) * step] = f3.add(p3).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

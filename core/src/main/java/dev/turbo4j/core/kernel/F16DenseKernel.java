@@ -69,11 +69,13 @@ final class F16DenseKernel extends HalfDenseKernel {
      * boxed and 100x slower.
      */
     @Override
-    void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, float[] y, int yOff) {
+    void rows4Token1(MemorySegment w, int cols, int row0, int step, int rowCount, int n, float[] xk, int xOff, float[] y,
+                     int yOff) {
         int last = rowCount - 1;
-        rows2Token1(w, cols, row0, row0 + Math.min(1, last), n, xk, xOff, y, yOff, yOff + Math.min(1, last));
+        int second = Math.min(1, last) * step;
+        rows2Token1(w, cols, row0, row0 + second, n, xk, xOff, y, yOff, yOff + second);
         if (rowCount > 2) {
-            rows2Token1(w, cols, row0 + 2, row0 + last, n, xk, xOff, y, yOff + 2, yOff + last);
+            rows2Token1(w, cols, row0 + 2 * step, row0 + last * step, n, xk, xOff, y, yOff + 2 * step, yOff + last * step);
         }
     }
 

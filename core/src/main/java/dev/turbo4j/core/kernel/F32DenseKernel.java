@@ -40,13 +40,14 @@ final class F32DenseKernel extends SimdDenseKernel {
     }
 
     @Override
-    void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, float[] y, int yOff) {
+    void rows4Token1(MemorySegment w, int cols, int row0, int step, int rowCount, int n, float[] xk, int xOff, float[] y,
+                     int yOff) {
         int last = rowCount - 1;
         long rowBytes = (long) cols * Float.BYTES;
         long w0 = row0 * rowBytes;
-        long w1 = (row0 + Math.min(1, last)) * rowBytes;
-        long w2 = (row0 + Math.min(2, last)) * rowBytes;
-        long w3 = (row0 + Math.min(3, last)) * rowBytes;
+        long w1 = (row0 + Math.min(1, last) * step) * rowBytes;
+        long w2 = (row0 + Math.min(2, last) * step) * rowBytes;
+        long w3 = (row0 + Math.min(3, last) * step) * rowBytes;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -60,9 +61,9 @@ final class F32DenseKernel extends SimdDenseKernel {
             a3 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(xv, a3);
         }
         y[yOff] = a0.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last)] = a1.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last)] = a2.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last)] = a3.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(1, last) * step] = a1.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(2, last) * step] = a2.reduceLanes(VectorOperators.ADD);
+        y[yOff + Math.min(3, last) * step] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

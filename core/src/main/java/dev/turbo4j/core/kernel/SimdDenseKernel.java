@@ -52,15 +52,15 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     private void gemv(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
-        for (int r = rowStart; r < rowEnd; r += GEMV_ROWS) {
-            int rowCount = Math.min(GEMV_ROWS, rowEnd - r);
-            int t = 0;
-            for (; t + 2 <= tokens; t += 2) {
-                rows4Tokens2(w, cols, r, rowCount, n, xk, t * cols, cols, y, t * rows + r, rows);
-            }
-            for (; t < tokens; t++) {
-                rows4Token1(w, cols, r, rowCount, n, xk, t * cols, y, t * rows + r);
-            }
+        // Tile rows a quarter of the range apart: four long sequential streams, which the
+        // prefetcher keeps ahead of the loads, where four adjacent rows are four short ones.
+        int step = (rowEnd - rowStart) / GEMV_ROWS;
+        for (int r = rowStart; r < rowStart + step; r++) {
+            gemvTile(w, rows, cols, r, step, GEMV_ROWS, n, xk, tokens, y);
+        }
+        int rest = rowStart + GEMV_ROWS * step;
+        if (rest < rowEnd) {
+            gemvTile(w, rows, cols, rest, 1, rowEnd - rest, n, xk, tokens, y);
         }
         if (n < cols) {
             for (int r = rowStart; r < rowEnd; r++) {
@@ -68,6 +68,18 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
                     y[t * rows + r] += ScalarDenseKernel.dot(dtype, w, (long) r * cols, x, t * cols, n, cols);
                 }
             }
+        }
+    }
+
+    /** Rows r, r + step, .. (rowCount of them) times every token, two tokens at a time. */
+    private void gemvTile(MemorySegment w, int rows, int cols, int r, int step, int rowCount, int n, float[] xk,
+                          int tokens, float[] y) {
+        int t = 0;
+        for (; t + 2 <= tokens; t += 2) {
+            rows4Tokens2(w, cols, r, step, rowCount, n, xk, t * cols, cols, y, t * rows + r, rows);
+        }
+        for (; t < tokens; t++) {
+            rows4Token1(w, cols, r, step, rowCount, n, xk, t * cols, y, t * rows + r);
         }
     }
 
@@ -94,10 +106,10 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     abstract float[] kernelActivations(float[] x, int tokens, int cols, int n);
 
     /**
-     * The GEMV tile: y[yOff + i] = W[row0 + i, 0..n) · xk[xOff ..) for the rowCount (1..4)
-     * rows, each row streamed once.
+     * The GEMV tile: y[yOff + i step] = W[row0 + i step, 0..n) · xk[xOff ..) for the rowCount
+     * (1..4) rows, each row streamed once.
      */
-    abstract void rows4Token1(MemorySegment w, int cols, int row0, int rowCount, int n,
+    abstract void rows4Token1(MemorySegment w, int cols, int row0, int step, int rowCount, int n,
                               float[] xk, int xOff, float[] y, int yOff);
 
     /**
@@ -105,10 +117,10 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
      * yStride), each (row, token) summed in exactly the same order, so results do not depend on
      * how tokens are paired. A kernel overrides it to widen each weight vector once for both.
      */
-    void rows4Tokens2(MemorySegment w, int cols, int row0, int rowCount, int n, float[] xk, int xOff, int xStride,
-                      float[] y, int yOff, int yStride) {
-        rows4Token1(w, cols, row0, rowCount, n, xk, xOff, y, yOff);
-        rows4Token1(w, cols, row0, rowCount, n, xk, xOff + xStride, y, yOff + yStride);
+    void rows4Tokens2(MemorySegment w, int cols, int row0, int step, int rowCount, int n, float[] xk, int xOff,
+                      int xStride, float[] y, int yOff, int yStride) {
+        rows4Token1(w, cols, row0, step, rowCount, n, xk, xOff, y, yOff);
+        rows4Token1(w, cols, row0, step, rowCount, n, xk, xOff + xStride, y, yOff + yStride);
     }
 
     /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */
