@@ -64,4 +64,15 @@ public final class ScalarOps {
         }
         return m;
     }
+
+    /** x[i] = exp(x[i] − shift) for x[off .. off + n), returning their sum. */
+    public static float expShifted(float[] x, int off, int n, float shift) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }

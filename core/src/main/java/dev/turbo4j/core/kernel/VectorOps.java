@@ -121,4 +121,29 @@ public final class VectorOps {
         }
         return m;
     }
+
+    /**
+     * x[i] = exp(x[i] − shift) for x[off .. off + n), returning their sum: softmax weights
+     * (through the same vector EXP as {@link #siluMul}).
+     */
+    public static float expShifted(float[] x, int off, int n, float shift) {
+        int i = 0;
+        float sum = 0f;
+        if (n >= F.length()) {
+            FloatVector s = FloatVector.broadcast(F, shift);
+            FloatVector vsum = FloatVector.zero(F);
+            for (; i < F.loopBound(n); i += F.length()) {
+                FloatVector e = FloatVector.fromArray(F, x, off + i).sub(s).lanewise(VectorOperators.EXP);
+                e.intoArray(x, off + i);
+                vsum = vsum.add(e);
+            }
+            sum = vsum.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }

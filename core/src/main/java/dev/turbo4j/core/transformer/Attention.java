@@ -1,5 +1,6 @@
 package dev.turbo4j.core.transformer;
 
+import dev.turbo4j.core.kernel.VectorOps;
 import dev.turbo4j.core.kvcache.KvCache;
 
 import java.util.Arrays;
@@ -55,23 +56,13 @@ public final class Attention {
             int count = Math.min(blockSize, to - start);
             int block = blockTable[start / blockSize];
             cache.keyScores(layer, block, kvHead, count, q, qOff, scale, scores);
-            float blockMax = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < count; i++) {
-                blockMax = Math.max(blockMax, scores[i]);
-            }
-            float newMax = Math.max(max, blockMax);
+            float newMax = Math.max(max, VectorOps.max(scores, 0, count));
             float correction = (float) Math.exp(max - newMax);
             if (correction != 1f) {
                 sum *= correction;
-                for (int d = 0; d < headDim; d++) {
-                    acc[d] *= correction;
-                }
+                VectorOps.scale(correction, acc, 0, headDim);
             }
-            for (int i = 0; i < count; i++) {
-                float w = (float) Math.exp(scores[i] - newMax);
-                scores[i] = w;
-                sum += w;
-            }
+            sum += VectorOps.expShifted(scores, 0, count, newMax);
             cache.accumulateValues(layer, block, kvHead, count, scores, acc, 0);
             max = newMax;
         }

@@ -92,6 +92,25 @@ class VectorOpsTest {
     }
 
     @Test
+    void expShiftedGivesSoftmaxWeightsAndTheirSum() {
+        Random random = new Random(12);
+        for (int n : new int[] {0, 1, 7, 16, 33, 64, 100}) {
+            float[] x = new float[OFFSET + n];
+            for (int i = 0; i < n; i++) {
+                x[OFFSET + i] = (float) (random.nextGaussian() * 10);
+            }
+            float shift = ScalarOps.max(x, OFFSET, n);
+            float[] expected = x.clone();
+            float expectedSum = ScalarOps.expShifted(expected, OFFSET, n, shift);
+            float sum = VectorOps.expShifted(x, OFFSET, n, shift);
+            for (int i = 0; i < OFFSET + n; i++) {
+                assertThat(x[i]).as("n=%d, i=%d", n, i).isCloseTo(expected[i], within(2e-7f * Math.max(1f, expected[i])));
+            }
+            assertThat(sum).as("n=%d", n).isCloseTo(expectedSum, within(1e-6f * Math.max(1f, expectedSum)));
+        }
+    }
+
+    @Test
     void max() {
         for (int n : SIZES) {
             float[] x = values(n + OFFSET);
