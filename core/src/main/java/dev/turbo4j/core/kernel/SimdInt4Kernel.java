@@ -80,7 +80,7 @@ final class SimdInt4Kernel implements Int4Kernel {
         for (int t0 = 0; t0 < tokens; t0 += block) {
             int t1 = Math.min(tokens, t0 + block);
             for (int tile = firstTile; tile < endTile; tile++) {
-                dequantizeTile(w, tile, widened, scratch);
+                packRows(w, tile * TILE, TILE, 0, cols, widened, cols);
                 int t = t0;
                 for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
                     WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, scratch.sums, scratch.lanes);
@@ -220,8 +220,9 @@ final class SimdInt4Kernel implements Int4Kernel {
     }
 
     /**
-     * A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc) (whole
-     * chunks, since k0 and kc are multiples of 512 and 128), dequantized in column order.
+     * A {@link PanelGemm} row panel, or a whole tile widened for {@link WidenedTiles}: rows row0 ..
+     * row0 + rowCount, columns [k0, k0 + kc) (whole chunks, since k0 and kc are multiples of 128),
+     * dequantized in column order, the same values the GEMV tile computes in registers.
      */
     private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel,
                                  int stride) {
@@ -241,36 +242,6 @@ final class SimdInt4Kernel implements Int4Kernel {
                     IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
                     for (int j = 0; j < 8; j++) {
                         dequantize(q, 4 * j, s, m).intoArray(panel, oc + 16 * j + h * L);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The tile's 4 rows dequantized into dst[i * cols ..], in column order. */
-    private static void dequantizeTile(Int4GroupWeight w, int tile, float[] dst, WidenedTiles.Scratch scratch) {
-        MemorySegment packed = w.packed();
-        int cols = w.cols();
-        int groups = w.groupsPerRow();
-        int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
-        long rowBase = (long) tile * (cols / 2);
-        float[] p = groupParams(w, tile, scratch);
-        int n = groups * TILE;
-        for (int i = 0; i < TILE; i++) {
-            int out = i * cols;
-            int chunk = 0;
-            for (int g = 0; g < groups; g++) {
-                int pg = TILE * g + i;
-                FloatVector s = FloatVector.broadcast(F, p[pg]);
-                FloatVector m = FloatVector.broadcast(F, p[n + pg]);
-                for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                    long cb = i * w.planeBytes() + rowBase + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
-                    int oc = out + chunk * Int4GroupWeight.CHUNK;
-                    for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
-                        IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
-                        for (int j = 0; j < 8; j++) {
-                            dequantize(q, 4 * j, s, m).intoArray(dst, oc + 16 * j + h * L);
-                        }
                     }
                 }
             }
