@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
 /**
  * Single-sequence prefill and decode speed (LMDeploy's profile_generation), each put beside
  * the machine's limits measured in the same run: decode against the memory-bandwidth bound
- * (weight bytes per token ÷ read bandwidth), prefill against the peak FMA rate.
+ * (weight bytes per token ÷ read bandwidth), prefill against the peak FMA rate. The figures
+ * are medians over {@code --test-round} measured rounds after {@code --warmup} short ones.
  */
 @Command(name = "generation", mixinStandardHelpOptions = true,
         description = "Prefill and decode speed of one sequence, with the roofline ratios.")
@@ -50,8 +51,13 @@ final class BenchGenerationCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "128", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
     int newTokens;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Warm-up rounds before the measured one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Warm-up rounds (8 decode tokens each) before the measured ones (default: ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--test-round", defaultValue = "3",
+            description = "Measured rounds; each figure is the median over them, and the decode rounds are listed, "
+                    + "since a shared machine's speed drifts from run to run (default: ${DEFAULT-VALUE}).")
+    int testRounds;
 
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
@@ -64,6 +70,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
         if (promptTokens < 1 || newTokens < 1) {
             throw new UserException("--prompt-tokens and --new-tokens must be >= 1");
         }
+        if (testRounds < 1 || warmup < 0) {
+            throw new UserException("--test-round must be >= 1 and --warmup >= 0");
+        }
         Path dir = ModelPaths.resolve(model);
         PrintWriter out = spec.commandLine().getOut();
         try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
@@ -75,10 +84,18 @@ final class BenchGenerationCommand implements Callable<Integer> {
             int total = promptTokens + newTokens;
             KvCacheSpec kvSpec = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (total + 63) / 64, engine.effectiveKvFormat());
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, c.vocabSize()).toArray();
-            Run run = null;
+            double[] prefillRounds = new double[testRounds];
+            double[] firstTokenRounds = new double[testRounds];
+            double[] decodeRounds = new double[testRounds];
             try (KvCache cache = PagedKvCache.create(kvSpec)) {
-                for (int i = 0; i <= warmup; i++) {
-                    run = runOnce(tf, cache, prompt, i < warmup ? Math.min(8, newTokens) : newTokens);
+                for (int i = 0; i < warmup; i++) {
+                    runOnce(tf, cache, prompt, Math.min(8, newTokens));
+                }
+                for (int i = 0; i < testRounds; i++) {
+                    Run run = runOnce(tf, cache, prompt, newTokens);
+                    prefillRounds[i] = promptTokens / (run.prefillNanos / 1e9);
+                    firstTokenRounds[i] = run.firstTokenNanos / 1e6;
+                    decodeRounds[i] = newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9);
                 }
             }
             // Repacked weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
@@ -88,8 +105,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
             double peak = Roofline.measurePeakGflops(pool);
             long bytesPerToken = m.weights().bytesReadPerToken();
             double decodeBound = bandwidth * 1e9 / bytesPerToken;
-            double decodeTps = (newTokens - 1) / (run.decodeNanos / 1e9);
-            double prefillTps = promptTokens / (run.prefillNanos / 1e9);
+            double decodeTps = median(decodeRounds);
+            double prefillTps = median(prefillRounds);
+            double firstTokenMs = median(firstTokenRounds);
             double flopsPerToken = 2.0 * m.weights().multiplyAddsPerToken();
             double prefillGflops = flopsPerToken * prefillTps / 1e9;
             if (json) {
@@ -103,8 +121,11 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("weights_mapped_bytes", m.mappedBytes());
                 n.put("weights_repacked_bytes", m.repackedBytes());
                 n.put("prefill_tok_s", prefillTps);
-                n.put("first_token_latency_ms", run.firstTokenNanos / 1e6);
+                n.put("first_token_latency_ms", firstTokenMs);
                 n.put("decode_tok_s", decodeTps);
+                n.put("test_rounds", testRounds);
+                var rounds = n.putArray("decode_tok_s_rounds");
+                Arrays.stream(decodeRounds).forEach(rounds::add);
                 n.put("weight_bytes_per_token", bytesPerToken);
                 n.put("read_bandwidth_gb_s", bandwidth);
                 n.put("read_bandwidth_pages", largePages ? "2MiB" : "4KiB");
@@ -121,9 +142,14 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "prompt / new     %d / %d tokens%n", promptTokens, newTokens);
                 out.printf(Locale.ROOT, "prefill          %.1f tok/s  (%.1f GFLOP/s = %.0f%% of peak %.1f GFLOP/s)%n",
                         prefillTps, prefillGflops, 100 * prefillGflops / peak, peak);
-                out.printf(Locale.ROOT, "first token      %.1f ms%n", run.firstTokenNanos / 1e6);
+                out.printf(Locale.ROOT, "first token      %.1f ms%n", firstTokenMs);
                 out.printf(Locale.ROOT, "decode           %.2f tok/s  (%.0f%% of the bandwidth bound %.2f tok/s: %.2f GB/token at %.1f GB/s, %s)%n",
                         decodeTps, 100 * decodeTps / decodeBound, decodeBound, bytesPerToken / 1e9, bandwidth, pages);
+                if (testRounds > 1) {
+                    out.printf(Locale.ROOT, "rounds           %d, medians above; decode per round: %s tok/s%n", testRounds,
+                            String.join(", ", Arrays.stream(decodeRounds)
+                                    .mapToObj(t -> String.format(Locale.ROOT, "%.2f", t)).toList()));
+                }
             }
             out.flush();
         }
@@ -131,6 +157,12 @@ final class BenchGenerationCommand implements Callable<Integer> {
     }
 
     private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return LatencyStats.percentile(sorted, 50);
     }
 
     private static Run runOnce(Transformer tf, KvCache cache, int[] prompt, int newTokens) {

@@ -189,13 +189,21 @@ class CommandLineTest {
         assertThat(t.get("output_throughput").asDouble() * t.get("elapsed_s").asDouble()).isCloseTo(30.0, within(1e-6));
         assertThat(t.get("ttft_ms").get("p99").asDouble()).isGreaterThanOrEqualTo(t.get("ttft_ms").get("median").asDouble());
         assertThat(t.get("prefix_hit_tokens").asInt()).as("the shared 64-token prefix is reused").isPositive();
-        Result g = run("bench", "generation", MODEL, "--prompt-tokens", "16", "--new-tokens", "8", "--warmup", "0", "--json");
+        Result g = run("bench", "generation", MODEL, "--prompt-tokens", "16", "--new-tokens", "8", "--warmup", "0",
+                "--test-round", "2", "--json");
         assertThat(g.exit()).as(g.err()).isZero();
         JsonNode gen = json.readTree(g.out());
         for (String key : new String[] {"prefill_tok_s", "first_token_latency_ms", "decode_tok_s", "read_bandwidth_gb_s",
                 "decode_bandwidth_ratio", "peak_gflops", "prefill_peak_ratio"}) {
             assertThat(gen.get(key).asDouble()).as(key).isPositive();
         }
+        JsonNode rounds = gen.get("decode_tok_s_rounds");
+        assertThat(rounds.size()).isEqualTo(2);
+        assertThat(gen.get("decode_tok_s").asDouble()).as("the median of two rounds is their mean")
+                .isCloseTo((rounds.get(0).asDouble() + rounds.get(1).asDouble()) / 2, within(1e-9));
+        Result noRounds = run("bench", "generation", MODEL, "--test-round", "0");
+        assertThat(noRounds.exit()).isEqualTo(1);
+        assertThat(noRounds.err()).contains("--test-round");
     }
 
     @Test
