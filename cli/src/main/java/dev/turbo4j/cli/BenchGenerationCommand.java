@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -84,18 +85,18 @@ final class BenchGenerationCommand implements Callable<Integer> {
             int total = promptTokens + newTokens;
             KvCacheSpec kvSpec = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (total + 63) / 64, engine.effectiveKvFormat());
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, c.vocabSize()).toArray();
-            double[] prefillRounds = new double[testRounds];
-            double[] firstTokenRounds = new double[testRounds];
-            double[] decodeRounds = new double[testRounds];
+            List<Double> prefillRounds = new ArrayList<>();
+            List<Double> firstTokenRounds = new ArrayList<>();
+            List<Double> decodeRounds = new ArrayList<>();
             try (KvCache cache = PagedKvCache.create(kvSpec)) {
                 for (int i = 0; i < warmup; i++) {
                     runOnce(tf, cache, prompt, Math.min(8, newTokens));
                 }
                 for (int i = 0; i < testRounds; i++) {
                     Run run = runOnce(tf, cache, prompt, newTokens);
-                    prefillRounds[i] = promptTokens / (run.prefillNanos / 1e9);
-                    firstTokenRounds[i] = run.firstTokenNanos / 1e6;
-                    decodeRounds[i] = newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9);
+                    prefillRounds.add(promptTokens / (run.prefillNanos / 1e9));
+                    firstTokenRounds.add(run.firstTokenNanos / 1e6);
+                    decodeRounds.add(newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9));
                 }
             }
             // Repacked weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
@@ -105,9 +106,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
             double peak = Roofline.measurePeakGflops(pool);
             long bytesPerToken = m.weights().bytesReadPerToken();
             double decodeBound = bandwidth * 1e9 / bytesPerToken;
-            double decodeTps = median(decodeRounds);
-            double prefillTps = median(prefillRounds);
-            double firstTokenMs = median(firstTokenRounds);
+            double decodeTps = LatencyStats.of(decodeRounds).median();
+            double prefillTps = LatencyStats.of(prefillRounds).median();
+            double firstTokenMs = LatencyStats.of(firstTokenRounds).median();
             double flopsPerToken = 2.0 * m.weights().multiplyAddsPerToken();
             double prefillGflops = flopsPerToken * prefillTps / 1e9;
             if (json) {
@@ -125,7 +126,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("decode_tok_s", decodeTps);
                 n.put("test_rounds", testRounds);
                 var rounds = n.putArray("decode_tok_s_rounds");
-                Arrays.stream(decodeRounds).forEach(rounds::add);
+                decodeRounds.forEach(rounds::add);
                 n.put("weight_bytes_per_token", bytesPerToken);
                 n.put("read_bandwidth_gb_s", bandwidth);
                 n.put("read_bandwidth_pages", largePages ? "2MiB" : "4KiB");
@@ -147,8 +148,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                         decodeTps, 100 * decodeTps / decodeBound, decodeBound, bytesPerToken / 1e9, bandwidth, pages);
                 if (testRounds > 1) {
                     out.printf(Locale.ROOT, "rounds           %d, medians above; decode per round: %s tok/s%n", testRounds,
-                            String.join(", ", Arrays.stream(decodeRounds)
-                                    .mapToObj(t -> String.format(Locale.ROOT, "%.2f", t)).toList()));
+                            String.join(", ", decodeRounds.stream()
+                                    .map(t -> String.format(Locale.ROOT, "%.2f", t)).toList()));
                 }
             }
             out.flush();
@@ -157,12 +158,6 @@ final class BenchGenerationCommand implements Callable<Integer> {
     }
 
     private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return LatencyStats.percentile(sorted, 50);
     }
 
     private static Run runOnce(Transformer tf, KvCache cache, int[] prompt, int newTokens) {
