@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * A linear weight quantized to int8 per output channel, symmetric: element (r, c) is
  * {@code q[r][c] · scale[r]}. The layout is also the stored one (quant_method
- * "turbo4j-int8"), so loading is a memory map: {@code q} is [rows × cols] signed bytes,
+ * "turbo4j-int8"), so loading needs no repacking: {@code q} is [rows × cols] signed bytes,
  * row-major; {@code scales} is [rows] little-endian F32. cols must be a multiple of
  * {@value #COLUMN_MULTIPLE}.
  */

@@ -3,12 +3,14 @@ package dev.turbo4j.core.quant;
 import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.kernel.Int8ChannelWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
+import dev.turbo4j.core.memory.LargePages;
 import dev.turbo4j.core.model.ModelLoadException;
 import dev.turbo4j.core.safetensors.TensorInfo;
 import dev.turbo4j.core.safetensors.TensorStore;
 import dev.turbo4j.core.tensor.DType;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Loads one linear layer in the folder's format. A quantized layer is one with a
@@ -16,7 +18,8 @@ import java.lang.foreign.Arena;
  * {@code <name>.weight} (lm_head in AWQ/GPTQ checkpoints), load dense.
  *
  * <p>AWQ and GPTQ layers are repacked into {@link Int4GroupWeight}'s layout in the model's
- * arena; Turbo4j's own formats are read straight from the memory map.
+ * arena; turbo4j-int8 layers are copied as they are onto huge pages where the platform has
+ * them (else read from the memory map); turbo4j-int4 layers are read from the memory map.
  */
 public final class LinearLoader {
     /** Loads a dense layer from {@code <base>.weight}, checking it is [rows × cols]. */
@@ -138,7 +141,22 @@ public final class LinearLoader {
             throw new ModelLoadException(store.dir() + ": layer " + base + " has " + cols + " inputs; the int8 kernel needs"
                     + " a multiple of " + Int8ChannelWeight.COLUMN_MULTIPLE);
         }
-        return Int8ChannelWeight.of(q.data(), scales.data(), rows, cols);
+        return Int8ChannelWeight.of(resident(q.data()), scales.data(), rows, cols);
+    }
+
+    /**
+     * A copy of mapped weights on huge pages ({@link LargePages}), when the platform offers them:
+     * the kernels stream every weight once per decoded token, and from the file's 4 KiB pages
+     * each page of that stream costs a TLB miss. Elsewhere the mapped weights themselves.
+     */
+    private MemorySegment resident(MemorySegment mapped) {
+        if (!LargePages.available() || mapped.byteSize() < LargePages.MIN_BYTES) {
+            return mapped;
+        }
+        MemorySegment copy = LargePages.allocate(arena, mapped.byteSize());
+        copy.copyFrom(mapped);
+        repackedBytes += copy.byteSize();
+        return copy;
     }
 
     private LinearWeight preparedInt4(String base, int rows, int cols) {
