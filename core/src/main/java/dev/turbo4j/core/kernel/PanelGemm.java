@@ -108,6 +108,9 @@ final class PanelGemm {
     /** Rows of the largest tile: the size of a row panel. */
     static final int MAX_TILE_ROWS = Math.max(Tile.WIDE.rows(), Tile.NARROW.rows());
 
+    /** Per thread: the offsets of a token panel's rows of x, for {@link #gatherPanel}. */
+    private static final ThreadLocal<int[]> TOKEN_ROWS = ThreadLocal.withInitial(() -> new int[TOKENS]);
+
     private PanelGemm() {
     }
 
@@ -238,6 +241,10 @@ final class PanelGemm {
         int halfPaired = pairOrder ? pairedColumns(kc) / 2 : 0;
         for (int p = 0; p < panels; p++) {
             int panel = dstOff + p * kc * panelTokens;
+            if ((p + 1) * panelTokens <= tokens) {
+                gatherPanel(x, cols, (t0 + p * panelTokens) * cols + k0, kc, halfPaired, panelTokens, dst, panel);
+                continue;
+            }
             for (int j = 0; j < panelTokens; j++) {
                 int t = p * panelTokens + j;
                 if (t >= tokens) {
@@ -254,6 +261,32 @@ final class PanelGemm {
                 for (int c = 2 * halfPaired; c < kc; c++) {
                     dst[panel + c * panelTokens + j] = x[src + c];
                 }
+            }
+        }
+    }
+
+    /**
+     * A full token panel: column c of the panel (c in the block's order, see {@link #pairedColumns})
+     * is one gather per vector of tokens from x at {@code src} (the panel's first token, column
+     * k0) and one contiguous store, where a scalar transpose stores each value to its own cache
+     * line.
+     */
+    private static void gatherPanel(float[] x, int cols, int src, int kc, int halfPaired, int panelTokens,
+                                    float[] dst, int panel) {
+        int[] rowStarts = TOKEN_ROWS.get();
+        for (int j = 0; j < panelTokens; j++) {
+            rowStarts[j] = j * cols;
+        }
+        for (int k = 0; k < halfPaired; k++) {
+            for (int h = 0; h < panelTokens; h += L) {
+                FloatVector.fromArray(F, x, src + 2 * k, rowStarts, h).intoArray(dst, panel + k * panelTokens + h);
+                FloatVector.fromArray(F, x, src + 2 * k + 1, rowStarts, h)
+                        .intoArray(dst, panel + (halfPaired + k) * panelTokens + h);
+            }
+        }
+        for (int c = 2 * halfPaired; c < kc; c++) {
+            for (int h = 0; h < panelTokens; h += L) {
+                FloatVector.fromArray(F, x, src + c, rowStarts, h).intoArray(dst, panel + c * panelTokens + h);
             }
         }
     }
