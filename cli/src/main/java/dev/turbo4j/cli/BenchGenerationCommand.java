@@ -99,9 +99,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     decodeRounds.add(newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9));
                 }
             }
-            // The bound is measured on the pages most of the streamed weights sit on: huge pages (where
-            // Linux offers them) for int4/int8 layers repacked at load, else 4 KiB pages.
-            boolean largePages = 2 * m.largePageBytes() > m.weights().bytesReadPerToken() && LargePages.available();
+            // Repacked weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
+            boolean largePages = m.repackedBytes() > 0 && LargePages.available();
             double bandwidth = Roofline.measureReadBandwidthGBs(pool, Roofline.DEFAULT_READ_BYTES, largePages);
             String pages = largePages ? "2 MiB pages" : "4 KiB pages";
             double peak = Roofline.measurePeakGflops(pool);

@@ -1,5 +1,6 @@
 package dev.turbo4j.core.kernel;
 
+import dev.turbo4j.core.memory.LargePages;
 import dev.turbo4j.core.tensor.DType;
 
 import java.lang.foreign.Arena;
@@ -49,9 +50,8 @@ public record Bf16PanelWeight(MemorySegment panels, int rows, int cols, Bf16Pane
     }
 
     /**
-     * {@code dense} (BF16, even cols) repacked into panels in {@code arena}. On 4 KiB pages, not
-     * {@link dev.turbo4j.core.memory.LargePages}: the decode GEMV over panels measured the same
-     * (about 26 GB/s on the 2-core machine) from either, unlike the int4 and int8 kernels.
+     * {@code dense} (BF16, even cols) repacked into panels in {@code arena}, on huge pages where
+     * the platform has them (see {@link LargePages}).
      */
     public static Bf16PanelWeight repack(DenseWeight dense, Arena arena) {
         if (!supports(dense)) {
@@ -62,7 +62,7 @@ public record Bf16PanelWeight(MemorySegment panels, int rows, int cols, Bf16Pane
         int cols = dense.cols();
         int p = panelRows();
         MemorySegment src = dense.data();
-        MemorySegment panels = arena.allocate((long) panelCount(rows) * panelBytes(cols), 64);
+        MemorySegment panels = LargePages.allocate(arena, (long) panelCount(rows) * panelBytes(cols));
         long rowBytes = (long) cols * Short.BYTES;
         for (int r = 0; r < rows; r++) {
             long dst = (long) (r / p) * panelBytes(cols) + (long) (r % p) * Integer.BYTES;

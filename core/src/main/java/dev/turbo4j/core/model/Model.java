@@ -19,18 +19,16 @@ public final class Model implements AutoCloseable {
     private final TensorStore store;
     private final Arena repacked;
     private final long repackedBytes;
-    private final long largePageBytes;
     private final ModelWeights weights;
 
     private Model(Path dir, ModelConfig config, QuantizationConfig quantization, TensorStore store, Arena repacked,
-                  long repackedBytes, long largePageBytes, ModelWeights weights) {
+                  long repackedBytes, ModelWeights weights) {
         this.dir = dir;
         this.config = config;
         this.quantization = quantization;
         this.store = store;
         this.repacked = repacked;
         this.repackedBytes = repackedBytes;
-        this.largePageBytes = largePageBytes;
         this.weights = weights;
     }
 
@@ -52,7 +50,7 @@ public final class Model implements AutoCloseable {
         try {
             WeightLoader loader = new WeightLoader(store, config, quantization, repacked);
             ModelWeights weights = loader.load();
-            return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), loader.largePageBytes(), weights);
+            return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), weights);
         } catch (RuntimeException e) {
             repacked.close();
             store.close();
@@ -85,14 +83,6 @@ public final class Model implements AutoCloseable {
     /** Bytes of weights repacked at load: resident off-heap memory beside the map (0 when loading is a pure map). */
     public long repackedBytes() {
         return repackedBytes;
-    }
-
-    /**
-     * Of {@link #repackedBytes()}, those allocated for huge pages where the platform has them
-     * ({@link dev.turbo4j.core.memory.LargePages}: int4 and int8 layers); the rest is on 4 KiB pages.
-     */
-    public long largePageBytes() {
-        return largePageBytes;
     }
 
     @Override

@@ -53,11 +53,6 @@ public final class WeightLoader {
         return linears.repackedBytes() + panelBytes;
     }
 
-    /** Of {@link #repackedBytes()}, those allocated for huge pages: the int4 and int8 layers (not the BF16 panels). */
-    public long largePageBytes() {
-        return linears.repackedBytes();
-    }
-
     public ModelWeights load() {
         WeightNames names = config.architecture().weightNames();
         int hidden = config.hiddenSize();
