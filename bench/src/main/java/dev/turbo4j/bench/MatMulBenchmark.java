@@ -1,7 +1,6 @@
 package dev.turbo4j.bench;
 
 import dev.turbo4j.core.kernel.DenseKernels;
-import dev.turbo4j.core.kernel.Bf16PanelWeight;
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.tensor.DType;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,10 +51,7 @@ public class MatMulBenchmark {
     @Param({"1", "64"})
     public int tokens;
 
-    /**
-     * simd: the row-major kernel of the dtype; panels (BF16 only): the row panels BF16 models
-     * load into; scalar: the reference, to show the SIMD speed-up.
-     */
+    /** simd: the default kernel; scalar: the reference, to show the SIMD speed-up. */
     @Param({"simd"})
     public String kernel;
 
@@ -76,17 +72,10 @@ public class MatMulBenchmark {
         Arena arena = Arena.ofShared();
         MemorySegment data = arena.allocate(bytes, 64);
         BenchData.fillRandomWeights(data, dtype, 1);
-        if (kernel.equals("panels")) {
-            // BF16 repacked into row panels, as models load it (see Bf16PanelWeight).
-            DenseWeight dense = DenseWeight.of(data, dtype, rows, cols);
-            bench = new LinearLayerBench(arena, Bf16PanelWeight.repack(dense, arena),
-                    w -> Bf16PanelWeight.repack(dense, arena), (long) coldMiB << 20, tokens, threads);
-            return;
-        }
         DenseWeight first = new DenseWeight(data, dtype, rows, cols, switch (kernel) {
             case "simd" -> DenseKernels.forDType(dtype);
             case "scalar" -> DenseKernels.scalarForDType(dtype);
-            default -> throw new IllegalArgumentException("kernel must be simd, panels or scalar: " + kernel);
+            default -> throw new IllegalArgumentException("kernel must be simd or scalar: " + kernel);
         });
         bench = new LinearLayerBench(arena, first,
                 w -> new DenseWeight(arena.allocate(bytes, 64).copyFrom(data), dtype, rows, cols, first.kernel()),

@@ -19,11 +19,6 @@ abstract sealed class CompositeLinear implements LinearWeight permits StackedLin
         this.outFeatures = outFeatures;
     }
 
-    /** The parts, in order (a tensor-parallel layer's shards in rank order). */
-    public final List<LinearWeight> parts() {
-        return List.of(parts);
-    }
-
     @Override
     public final int inFeatures() {
         return inFeatures;

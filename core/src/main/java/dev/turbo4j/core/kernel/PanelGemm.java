@@ -358,8 +358,8 @@ final class PanelGemm {
         ab.intoArray(sums, at + 11 * L);
     }
 
-    /** An accumulator's start: the sums so far when carrying, else zero (shared with {@link SimdBf16PanelKernel}). */
-    static FloatVector start(float[] sums, int at, boolean carry) {
+    /** An accumulator's start: the sums so far when carrying, else zero. */
+    private static FloatVector start(float[] sums, int at, boolean carry) {
         return carry ? FloatVector.fromArray(F, sums, at) : FloatVector.zero(F);
     }
 

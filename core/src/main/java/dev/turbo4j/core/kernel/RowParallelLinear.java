@@ -33,7 +33,7 @@ public final class RowParallelLinear extends CompositeLinear {
 
     /** The shards, in rank order. */
     public List<LinearWeight> shards() {
-        return parts();
+        return List.of(parts);
     }
 
     @Override

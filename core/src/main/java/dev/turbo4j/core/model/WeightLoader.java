@@ -1,6 +1,5 @@
 package dev.turbo4j.core.model;
 
-import dev.turbo4j.core.kernel.Bf16PanelWeight;
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kernel.RowParallelLinear;
@@ -23,17 +22,11 @@ import java.util.List;
  * are dense. A folder split for tensor parallelism (see {@link TensorParallel}) loads each
  * layer from its shards as stored: column-parallel shards stacked by output rows,
  * row-parallel ones in a {@link RowParallelLinear}, so loading stays a memory map.
- *
- * <p>Dense BF16 linear layers (the head too, and with it a tied embedding) are repacked into
- * {@link Bf16PanelWeight}'s row panels, which every token count multiplies without a packing
- * step; other dense weights are read from the map.
  */
 public final class WeightLoader {
     private final TensorStore store;
     private final ModelConfig config;
     private final LinearLoader linears;
-    private final Arena arena;
-    private long panelBytes;
 
     /** A loader for dense folders. */
     public WeightLoader(TensorStore store, ModelConfig config) {
@@ -44,20 +37,18 @@ public final class WeightLoader {
     public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena) {
         this.store = store;
         this.config = config;
-        this.arena = arena;
-        this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> panels(dense(base, rows, cols)));
+        this.linears = new LinearLoader(store, quant, arena, this::dense);
     }
 
     /** Bytes of weights repacked at load (resident off-heap, beside the memory map). */
     public long repackedBytes() {
-        return linears.repackedBytes() + panelBytes;
+        return linears.repackedBytes();
     }
 
     public ModelWeights load() {
         WeightNames names = config.architecture().weightNames();
         int hidden = config.hiddenSize();
-        DenseWeight embeddingTable = dense(names.embedding(), config.vocabSize(), hidden);
-        LinearWeight embedding = embeddingTable;
+        LinearWeight embedding = dense(names.embedding(), config.vocabSize(), hidden);
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
             layers.add(layer(names, i));
@@ -71,9 +62,7 @@ public final class WeightLoader {
                 // Some exporters drop the head of tied models without saying so in config.json.
                 store.get(names.lmHead() + ".weight");
             }
-            // One copy serves both: the head's panels, which the lookups read too.
-            lmHead = panels(embeddingTable);
-            embedding = lmHead;
+            lmHead = embedding;
         } else {
             lmHead = linears.load(head, config.vocabSize(), hidden);
         }
@@ -150,16 +139,6 @@ public final class WeightLoader {
             parts.addAll(g);
         }
         return parts.size() == 1 ? parts.getFirst() : new StackedLinear(parts);
-    }
-
-    /** A dense linear layer as the kernels read it fastest: BF16 in row panels, else as mapped. */
-    private LinearWeight panels(DenseWeight w) {
-        if (!Bf16PanelWeight.supports(w)) {
-            return w;
-        }
-        Bf16PanelWeight repacked = Bf16PanelWeight.repack(w, arena);
-        panelBytes += repacked.byteSize();
-        return repacked;
     }
 
     private DenseWeight dense(String base, int rows, int cols) {

@@ -1,7 +1,6 @@
 package dev.turbo4j.core.quant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.turbo4j.core.kernel.Bf16PanelWeight;
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.kernel.Int8ChannelWeight;
@@ -72,10 +71,10 @@ class TensorParallelConvertTest {
         }
         try (Model original = Model.load(KJV);
              Model split = Model.load(out)) {
-            assertThat(split.repackedBytes()).as("only the BF16 panels").isEqualTo(panelBytes(split));
+            assertThat(split.repackedBytes()).isZero();
             LayerWeights l = split.weights().layers().get(3);
             assertThat(l.o()).isInstanceOf(RowParallelLinear.class);
-            assertThat(((RowParallelLinear) l.down()).shards()).hasSize(2).allMatch(w -> w instanceof Bf16PanelWeight);
+            assertThat(((RowParallelLinear) l.down()).shards()).hasSize(2).allMatch(w -> w instanceof DenseWeight);
             assertThat(l.qkv()).isInstanceOf(StackedLinear.class);
             assertSameWeights(original, split);
         }
@@ -93,8 +92,7 @@ class TensorParallelConvertTest {
             expected = ModelRuns.lastLogits(original, PROMPT);
             try (Model split = Model.load(out)) {
                 assertThat(split.config().tensorParallel()).isEqualTo(2);
-                assertThat(split.repackedBytes()).as("loading a converted folder repacks only BF16 into panels")
-                        .isEqualTo(panelBytes(split));
+                assertThat(split.repackedBytes()).as("loading a converted folder repacks nothing").isZero();
                 LinearWeight shard = ((RowParallelLinear) split.weights().layers().get(1).down()).shards().get(1);
                 switch (s.to()) {
                     case TURBO4J_INT4 -> {
@@ -102,31 +100,13 @@ class TensorParallelConvertTest {
                         assertThat(s.layersRepacked()).isEqualTo(s.layersSplit());
                     }
                     case TURBO4J_INT8 -> assertThat(shard).isInstanceOf(Int8ChannelWeight.class);
-                    default -> assertThat(shard).isInstanceOfAny(DenseWeight.class, Bf16PanelWeight.class);
+                    default -> assertThat(shard).isInstanceOf(DenseWeight.class);
                 }
                 assertSameWeights(original, split);
                 // Row-parallel layers add their partial sums in another order: float rounding only.
                 assertThat(ModelRuns.lastLogits(split, PROMPT)).containsExactly(expected, within(1e-4f));
             }
         }
-    }
-
-    /** Bytes of the model's BF16 linear layers, which every load repacks into row panels. */
-    private static long panelBytes(Model m) {
-        long n = panelBytes(m.weights().lmHead());
-        for (LayerWeights l : m.weights().layers()) {
-            n += panelBytes(l.qkv()) + panelBytes(l.o()) + panelBytes(l.gateUp()) + panelBytes(l.down());
-        }
-        return n;
-    }
-
-    private static long panelBytes(LinearWeight w) {
-        return switch (w) {
-            case Bf16PanelWeight p -> p.byteSize();
-            case StackedLinear s -> s.parts().stream().mapToLong(TensorParallelConvertTest::panelBytes).sum();
-            case RowParallelLinear r -> r.parts().stream().mapToLong(TensorParallelConvertTest::panelBytes).sum();
-            default -> 0;
-        };
     }
 
     @ParameterizedTest
