@@ -15,6 +15,7 @@ final class KernelScratch {
     private float[] stackedPart = new float[0];
     private float[] shardInput = new float[0];
     private float[] shardSums = new float[0];
+    private int[] rowOffsets = new int[0];
 
     private KernelScratch() {
     }
@@ -57,6 +58,14 @@ final class KernelScratch {
     /** A shard's partial output in a {@link RowParallelLinear}, before it is summed; at least size floats. */
     float[] shardSums(int size) {
         return shardSums = atLeast(shardSums, size);
+    }
+
+    /** Offsets of rows of an activation array (a token panel's gather map); at least size ints. */
+    int[] rowOffsets(int size) {
+        if (rowOffsets.length < size) {
+            rowOffsets = new int[size];
+        }
+        return rowOffsets;
     }
 
     /** The array itself while it holds size floats, else a new one that does (contents undefined). */

@@ -108,9 +108,6 @@ final class PanelGemm {
     /** Rows of the largest tile: the size of a row panel. */
     static final int MAX_TILE_ROWS = Math.max(Tile.WIDE.rows(), Tile.NARROW.rows());
 
-    /** Per thread: the offsets of a token panel's rows of x, for {@link #gatherPanel}. */
-    private static final ThreadLocal<int[]> TOKEN_ROWS = ThreadLocal.withInitial(() -> new int[TOKENS]);
-
     private PanelGemm() {
     }
 
@@ -273,7 +270,7 @@ final class PanelGemm {
      */
     private static void gatherPanel(float[] x, int cols, int src, int kc, int halfPaired, int panelTokens,
                                     float[] dst, int panel) {
-        int[] rowStarts = TOKEN_ROWS.get();
+        int[] rowStarts = KernelScratch.current().rowOffsets(panelTokens);
         for (int j = 0; j < panelTokens; j++) {
             rowStarts[j] = j * cols;
         }
