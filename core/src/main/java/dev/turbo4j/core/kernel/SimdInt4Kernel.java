@@ -41,6 +41,8 @@ final class SimdInt4Kernel implements Int4Kernel {
             VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final int TILE = Int4GroupWeight.TILE_ROWS;
+    /** Tiles whose group parameters the GEMV path converts at a time. */
+    private static final int PARAM_TILES = 16;
     /** 0, 1, .., 15 (at 512 bits, where the lookup path runs). */
     private static final FloatVector NIBBLES = FloatVector.fromArray(F, new float[] {
             0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
@@ -59,13 +61,19 @@ final class SimdInt4Kernel implements Int4Kernel {
         int firstTile = rowStart / TILE;
         int endTile = (rowEnd + TILE - 1) / TILE;
         if (tokens < WidenedTiles.TOKENS) {
-            for (int tile = firstTile; tile < endTile; tile++) {
+            int tileParams = w.groupsPerRow() * TILE;
+            for (int block = firstTile; block < endTile; block += PARAM_TILES) {
+                int blockEnd = Math.min(endTile, block + PARAM_TILES);
                 // Here rather than in gemvTile: inlined there, its vector code would push the
-                // FMA loop past C2's inlining node budget.
-                float[] params = groupParams(w, tile, scratch);
-                for (int t = 0; t < tokens; t++) {
-                    gemvTile(w, tile, params, x, t * cols, scratch);
-                    store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
+                // FMA loop past C2's inlining node budget. A block of tiles at a time, so that
+                // the tiles' loops run back to back rather than each waiting on its parameters.
+                float[] params = groupParams(w, block, blockEnd - block, scratch);
+                int n = (blockEnd - block) * tileParams;
+                for (int tile = block; tile < blockEnd; tile++) {
+                    for (int t = 0; t < tokens; t++) {
+                        gemvTile(w, tile, params, (tile - block) * tileParams, n, x, t * cols, scratch);
+                        store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
+                    }
                 }
             }
             return;
@@ -83,13 +91,13 @@ final class SimdInt4Kernel implements Int4Kernel {
                 packRows(w, tile * TILE, TILE, 0, cols, widened, cols);
                 int t = t0;
                 for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
-                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, scratch.sums, scratch.lanes);
+                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, scratch.sums, scratch.accumulators);
                     for (int j = 0; j < WidenedTiles.TOKENS; j++) {
                         store(scratch.sums, j * TILE, y, (t + j) * rows, tile, rowStart, rowEnd);
                     }
                 }
                 for (; t < t1; t++) {
-                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, scratch.sums, scratch.lanes);
+                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, scratch.sums, scratch.accumulators);
                     store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
@@ -104,18 +112,9 @@ final class SimdInt4Kernel implements Int4Kernel {
         System.arraycopy(sums, from + lo - r0, y, yRow0 + lo, hi - lo);
     }
 
-    /** The 16 dequantized values q · s + m, q = 0..15, as float bits: a lookup table for {@link #lookup}. */
+    /** The 16 dequantized values q · s + m, q = 0..15, as float bits: a lookup table for selectFrom. */
     private static IntVector table(FloatVector s, FloatVector m) {
         return NIBBLES.fma(s, m).reinterpretAsInts();
-    }
-
-    /**
-     * The nibbles at {@code shift} of {@code words} dequantized through {@code table}: one
-     * permute, which reads only each lane's low 4 bits (selectFrom wraps the index), so no mask.
-     * Bit-identical to {@link #dequantize}. Needs 16 lanes (512 bits).
-     */
-    private static FloatVector lookup(IntVector words, int shift, IntVector table) {
-        return words.lanewise(VectorOperators.LSHR, shift).selectFrom(table).reinterpretAsFloats();
     }
 
     /** q · s + m for the nibbles at {@code shift} of the words in {@code words}. */
@@ -125,16 +124,17 @@ final class SimdInt4Kernel implements Int4Kernel {
     }
 
     /**
-     * The tile's scales and −zero · scale per (group, row): {@code params[g TILE + i]} and
-     * {@code params[n + g TILE + i]}, n = groups · TILE. Read once per tile outside the vector
-     * loops, which keeps those loops small enough for C2 to inline every vector operation;
-     * converted L at a time (the half scales widened as {@link F16DenseKernel} widens weights),
-     * since one scalar conversion per 128 weights was a fifth of a hot GEMV.
+     * The scales and −zero · scale per (tile, group, row) of tiles [tile, tile + tiles):
+     * {@code params[i]} and {@code params[n + i]}, i = (t groups + g) TILE + r counted from the
+     * first tile, n = tiles · groups · TILE. Read outside the vector loops, which keeps those
+     * loops small enough for C2 to inline every vector operation; converted L at a time (the
+     * half scales widened as {@link F16DenseKernel} widens weights), since one scalar conversion
+     * per 128 weights was a fifth of a hot GEMV.
      */
-    private static float[] groupParams(Int4GroupWeight w, int tile, WidenedTiles.Scratch scratch) {
-        int n = w.groupsPerRow() * TILE;
+    private static float[] groupParams(Int4GroupWeight w, int tile, int tiles, WidenedTiles.Scratch scratch) {
+        int n = tiles * w.groupsPerRow() * TILE;
         float[] params = scratch.groupParams(2 * n);
-        long base = (long) tile * n;
+        long base = (long) tile * w.groupsPerRow() * TILE;
         MemorySegment scales = w.scales();
         MemorySegment zeros = w.zeros();
         int i = 0;
@@ -159,7 +159,7 @@ final class SimdInt4Kernel implements Int4Kernel {
      * sums[i] = row (4 tile + i) · x[xOff ..) for the tile's 4 rows, unpacking in registers;
      * columns in order c = 16 j + h L within each chunk. Each row is read from its plane.
      */
-    private static void gemvTile(Int4GroupWeight w, int tile, float[] p, float[] x, int xOff,
+    private static void gemvTile(Int4GroupWeight w, int tile, float[] p, int at, int n, float[] x, int xOff,
                                  WidenedTiles.Scratch scratch) {
         MemorySegment packed = w.packed();
         int cols = w.cols();
@@ -167,11 +167,10 @@ final class SimdInt4Kernel implements Int4Kernel {
         int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
         long rowBase = (long) tile * (cols / 2);
         long plane = w.planeBytes();
-        int n = groups * TILE;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int chunk = 0;
         for (int g = 0; g < groups; g++) {
-            int pg = TILE * g;
+            int pg = at + TILE * g;
             FloatVector s0 = FloatVector.broadcast(F, p[pg]), m0 = FloatVector.broadcast(F, p[n + pg]);
             FloatVector s1 = FloatVector.broadcast(F, p[pg + 1]), m1 = FloatVector.broadcast(F, p[n + pg + 1]);
             FloatVector s2 = FloatVector.broadcast(F, p[pg + 2]), m2 = FloatVector.broadcast(F, p[n + pg + 2]);
@@ -187,13 +186,19 @@ final class SimdInt4Kernel implements Int4Kernel {
                     IntVector q2 = IntVector.fromMemorySegment(I, packed, cb + 2 * plane, LE);
                     IntVector q3 = IntVector.fromMemorySegment(I, packed, cb + 3 * plane, LE);
                     IntVector t0 = table(s0, m0), t1 = table(s1, m1), t2 = table(s2, m2), t3 = table(s3, m3);
+                    // Each nibble run dequantized by one permute, which reads only each lane's low
+                    // 4 bits; then the words shift on to the next run (a shift by a constant is one
+                    // instruction, a shift by 4 j in a loop two).
                     for (int j = 0; j < 8; j++) {
-                        int shift = 4 * j;
                         FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j);
-                        a0 = lookup(q0, shift, t0).fma(xv, a0);
-                        a1 = lookup(q1, shift, t1).fma(xv, a1);
-                        a2 = lookup(q2, shift, t2).fma(xv, a2);
-                        a3 = lookup(q3, shift, t3).fma(xv, a3);
+                        a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(xv, a0);
+                        a1 = q1.selectFrom(t1).reinterpretAsFloats().fma(xv, a1);
+                        a2 = q2.selectFrom(t2).reinterpretAsFloats().fma(xv, a2);
+                        a3 = q3.selectFrom(t3).reinterpretAsFloats().fma(xv, a3);
+                        q0 = q0.lanewise(VectorOperators.LSHR, 4);
+                        q1 = q1.lanewise(VectorOperators.LSHR, 4);
+                        q2 = q2.lanewise(VectorOperators.LSHR, 4);
+                        q3 = q3.lanewise(VectorOperators.LSHR, 4);
                     }
                     continue;
                 }
@@ -212,11 +217,12 @@ final class SimdInt4Kernel implements Int4Kernel {
                 }
             }
         }
-        float[] lanes = scratch.lanes;
-        scratch.sums[0] = WidenedTiles.laneSum(a0, lanes);
-        scratch.sums[1] = WidenedTiles.laneSum(a1, lanes);
-        scratch.sums[2] = WidenedTiles.laneSum(a2, lanes);
-        scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
+        // Through memory: see WidenedTiles.sum4.
+        a0.intoArray(scratch.accumulators, 0);
+        a1.intoArray(scratch.accumulators, L);
+        a2.intoArray(scratch.accumulators, 2 * L);
+        a3.intoArray(scratch.accumulators, 3 * L);
+        WidenedTiles.sum4(scratch.accumulators, 0, scratch.sums, 0);
     }
 
     /**

@@ -82,13 +82,13 @@ final class SimdInt8Kernel implements Int8Kernel {
                 widenRows(w, r, rowCount, widened);
                 int t = t0;
                 for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
-                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, sums, scratch.lanes);
+                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, sums, scratch.accumulators);
                     for (int j = 0; j < WidenedTiles.TOKENS; j++) {
                         store(w, sums, j * WidenedTiles.ROWS, y, (t + j) * rows, r, 1, rowCount);
                     }
                 }
                 for (; t < t1; t++) {
-                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, sums, scratch.lanes);
+                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, sums, scratch.accumulators);
                     store(w, sums, 0, y, t * rows, r, 1, rowCount);
                 }
             }
@@ -131,11 +131,12 @@ final class SimdInt8Kernel implements Int8Kernel {
                 a3 = part(q3, p).fma(xv, a3);
             }
         }
-        float[] lanes = scratch.lanes;
-        scratch.sums[0] = WidenedTiles.laneSum(a0, lanes);
-        scratch.sums[1] = WidenedTiles.laneSum(a1, lanes);
-        scratch.sums[2] = WidenedTiles.laneSum(a2, lanes);
-        scratch.sums[3] = WidenedTiles.laneSum(a3, lanes);
+        // Through memory: see WidenedTiles.sum4.
+        a0.intoArray(scratch.accumulators, 0);
+        a1.intoArray(scratch.accumulators, L);
+        a2.intoArray(scratch.accumulators, 2 * L);
+        a3.intoArray(scratch.accumulators, 3 * L);
+        WidenedTiles.sum4(scratch.accumulators, 0, scratch.sums, 0);
     }
 
     /** A {@link PanelGemm} row panel: rows row0 .. row0 + rowCount, columns [k0, k0 + kc), unscaled. */

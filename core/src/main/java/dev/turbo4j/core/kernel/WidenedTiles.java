@@ -1,6 +1,8 @@
 package dev.turbo4j.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -8,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * a scratch array: 4 rows × 4 tokens per register tile, one accumulator per (row, token).
  *
  * <p>Batch invariance rests on this class and {@link #laneSum}: every (row, token) sum here is
- * {@code acc = fma(w[c..c+L), x[c..c+L), acc)} for c = 0, L, 2L, … then the lanes added in
- * lane order — exactly what the fused GEMV loops of the kernels compute for one token.
+ * {@code acc = fma(w[c..c+L), x[c..c+L), acc)} for c = 0, L, 2L, … then the lanes added by
+ * {@link #sum4} — exactly what the fused GEMV loops of the kernels compute for one token.
  */
 final class WidenedTiles {
     static final int ROWS = 4;
@@ -31,7 +33,7 @@ final class WidenedTiles {
      * sums[j * 4 + i] = w[i * n .. +n) · x[(t + j) * n .. +n) for rows i and tokens j in [0, 4);
      * w holds 4 widened rows of n columns, n a multiple of the vector length.
      */
-    static void rows4Tokens4(float[] w, int n, float[] x, int xOff, float[] sums, float[] lanes) {
+    static void rows4Tokens4(float[] w, int n, float[] x, int xOff, float[] sums, float[] acc) {
         int w1 = n;
         int w2 = 2 * n;
         int w3 = 3 * n;
@@ -69,26 +71,31 @@ final class WidenedTiles {
             a23 = r2.fma(xv, a23);
             a33 = r3.fma(xv, a33);
         }
-        sums[0] = laneSum(a00, lanes);
-        sums[1] = laneSum(a10, lanes);
-        sums[2] = laneSum(a20, lanes);
-        sums[3] = laneSum(a30, lanes);
-        sums[4] = laneSum(a01, lanes);
-        sums[5] = laneSum(a11, lanes);
-        sums[6] = laneSum(a21, lanes);
-        sums[7] = laneSum(a31, lanes);
-        sums[8] = laneSum(a02, lanes);
-        sums[9] = laneSum(a12, lanes);
-        sums[10] = laneSum(a22, lanes);
-        sums[11] = laneSum(a32, lanes);
-        sums[12] = laneSum(a03, lanes);
-        sums[13] = laneSum(a13, lanes);
-        sums[14] = laneSum(a23, lanes);
-        sums[15] = laneSum(a33, lanes);
+        int l = F.length();
+        a00.intoArray(acc, 0);
+        a10.intoArray(acc, l);
+        a20.intoArray(acc, 2 * l);
+        a30.intoArray(acc, 3 * l);
+        a01.intoArray(acc, 4 * l);
+        a11.intoArray(acc, 5 * l);
+        a21.intoArray(acc, 6 * l);
+        a31.intoArray(acc, 7 * l);
+        a02.intoArray(acc, 8 * l);
+        a12.intoArray(acc, 9 * l);
+        a22.intoArray(acc, 10 * l);
+        a32.intoArray(acc, 11 * l);
+        a03.intoArray(acc, 12 * l);
+        a13.intoArray(acc, 13 * l);
+        a23.intoArray(acc, 14 * l);
+        a33.intoArray(acc, 15 * l);
+        // In order: each call writes its 4 sums over the previous one's spare lanes.
+        for (int j = 0; j < TOKENS; j++) {
+            sum4(acc, j * ROWS * l, sums, j * ROWS);
+        }
     }
 
     /** sums[i] = w[i * n .. +n) · x[xOff .. +n) for the 4 rows i and one token. */
-    static void rows4Token1(float[] w, int n, float[] x, int xOff, float[] sums, float[] lanes) {
+    static void rows4Token1(float[] w, int n, float[] x, int xOff, float[] sums, float[] acc) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int c = 0; c < n; c += F.length()) {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + c);
@@ -97,32 +104,79 @@ final class WidenedTiles {
             a2 = FloatVector.fromArray(F, w, 2 * n + c).fma(xv, a2);
             a3 = FloatVector.fromArray(F, w, 3 * n + c).fma(xv, a3);
         }
-        sums[0] = laneSum(a0, lanes);
-        sums[1] = laneSum(a1, lanes);
-        sums[2] = laneSum(a2, lanes);
-        sums[3] = laneSum(a3, lanes);
+        int l = F.length();
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, l);
+        a2.intoArray(acc, 2 * l);
+        a3.intoArray(acc, 3 * l);
+        sum4(acc, 0, sums, 0);
     }
 
     /**
-     * The lanes of v added in lane order. Unlike {@code reduceLanes(ADD)}, whose order for
-     * floats is unspecified (and differs between the interpreter and C2), this gives the same
-     * bits in every compilation tier, which batch invariance needs.
+     * sums[at .. at + 4) = the lane sums of the four accumulators stored one after another at
+     * acc[from ..) (sums[at + 4 .. at + L) are overwritten with spare lanes). A fixed tree of
+     * lane-wise blends, permutes and adds: unlike {@code reduceLanes(ADD)}, whose order for floats
+     * is unspecified (and differs between the interpreter and C2), it gives the same bits in every
+     * compilation tier, which batch invariance needs; and it is a handful of vector operations
+     * where adding lanes one by one cost a fifth of an int4 GEMV. The accumulators come through
+     * an array because a vector passed to a call C2 leaves out of line (a cold call site, after
+     * the kernel's loops) would be boxed on the heap.
      */
-    static float laneSum(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        float s = lanes[0];
-        for (int i = 1; i < F.length(); i++) {
-            s += lanes[i];
+    static void sum4(float[] acc, int from, float[] sums, int at) {
+        int l = F.length();
+        FloatVector a0 = FloatVector.fromArray(F, acc, from);
+        FloatVector a1 = FloatVector.fromArray(F, acc, from + l);
+        FloatVector a2 = FloatVector.fromArray(F, acc, from + 2 * l);
+        FloatVector a3 = FloatVector.fromArray(F, acc, from + 3 * l);
+        // a0's lanes folded into the lower half of a01, a1's into its upper half; a23 likewise.
+        FloatVector a01 = a0.blend(a1, UPPER_HALF).add(a1.blend(a0, UPPER_HALF).rearrange(SWAP_HALVES));
+        FloatVector a23 = a2.blend(a3, UPPER_HALF).add(a3.blend(a2, UPPER_HALF).rearrange(SWAP_HALVES));
+        // Again within each half: the quarters then hold a0, a2, a1, a3.
+        FloatVector all = a01.blend(a23, UPPER_QUARTERS)
+                .add(a23.blend(a01, UPPER_QUARTERS).rearrange(SWAP_QUARTERS));
+        // Each quarter's lanes added up into its first lane.
+        if (l >= 8) {
+            all = all.add(all.rearrange(SWAP_EIGHTHS));
         }
-        return s;
+        if (l >= 16) {
+            all = all.add(all.rearrange(SWAP_SIXTEENTHS));
+        }
+        all.rearrange(QUARTER_STARTS).intoArray(sums, at);
     }
 
-    /** Per-thread scratch: widened rows, a tile's sums and a vector's lanes; reused, never shrunk. */
+    // The constants of sum4, each its own static final field so that C2 compiles them in.
+    private static final VectorMask<Float> UPPER_HALF = lanesWithBit(F.length() / 2);
+    private static final VectorMask<Float> UPPER_QUARTERS = lanesWithBit(F.length() / 4);
+    private static final VectorShuffle<Float> SWAP_HALVES = laneXor(F.length() / 2);
+    private static final VectorShuffle<Float> SWAP_QUARTERS = laneXor(F.length() / 4);
+    private static final VectorShuffle<Float> SWAP_EIGHTHS = laneXor(F.length() / 8);
+    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = laneXor(F.length() / 16);
+    /** Lanes 0..3 take the first lanes of the quarters holding a0, a1, a2, a3 (quarters 0, 2, 1, 3). */
+    private static final VectorShuffle<Float> QUARTER_STARTS = VectorShuffle.fromOp(F,
+            j -> new int[] {0, 2, 1, 3}[j % 4] * (F.length() / 4));
+
+    /** The lanes whose index has the bit {@code bit} set. */
+    private static VectorMask<Float> lanesWithBit(int bit) {
+        boolean[] set = new boolean[F.length()];
+        for (int j = 0; j < set.length; j++) {
+            set[j] = (j & bit) != 0;
+        }
+        return VectorMask.fromArray(F, set, 0);
+    }
+
+    /** Lane j takes lane j ^ h (h = 0, where the vector is too narrow to need it: the identity). */
+    private static VectorShuffle<Float> laneXor(int h) {
+        return VectorShuffle.fromOp(F, j -> j ^ h);
+    }
+
+    /** Per-thread scratch: widened rows, a tile's sums and group parameters; reused, never shrunk. */
     static final class Scratch {
         private static final ThreadLocal<Scratch> CURRENT = ThreadLocal.withInitial(Scratch::new);
 
-        final float[] sums = new float[ROWS * TOKENS];
-        final float[] lanes = new float[F.length()];
+        /** A tile's sums, with room for the spare lanes of the last {@link #sum4} stored. */
+        final float[] sums = new float[ROWS * TOKENS + F.length()];
+        /** A tile's accumulators, stored for {@link #sum4}. */
+        final float[] accumulators = new float[ROWS * TOKENS * F.length()];
         private float[] rows = new float[0];
         private float[] groupParams = new float[0];
 
