@@ -99,8 +99,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     decodeRounds.add(newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9));
                 }
             }
-            // Repacked weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
-            boolean largePages = m.repackedBytes() > 0 && LargePages.available();
+            // Repacked and copied weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
+            boolean largePages = m.repackedBytes() + m.copiedBytes() > 0 && LargePages.available();
             double bandwidth = Roofline.measureReadBandwidthGBs(pool, Roofline.DEFAULT_READ_BYTES, largePages);
             String pages = largePages ? "2 MiB pages" : "4 KiB pages";
             double peak = Roofline.measurePeakGflops(pool);
@@ -121,6 +121,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("model_format", m.quantization().format().id());
                 n.put("weights_mapped_bytes", m.mappedBytes());
                 n.put("weights_repacked_bytes", m.repackedBytes());
+                n.put("weights_copied_bytes", m.copiedBytes());
                 n.put("prefill_tok_s", prefillTps);
                 n.put("first_token_latency_ms", firstTokenMs);
                 n.put("decode_tok_s", decodeTps);
@@ -138,8 +139,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 out.println(mapper.writeValueAsString(n));
             } else {
                 out.printf(Locale.ROOT, "model            %s (%s, %d threads)%n", dir, c.architecture().hfName(), pool.threads());
-                out.printf(Locale.ROOT, "weights          %s: %.3f GB mapped from the files, %.3f GB repacked at load (off-heap)%n",
-                        m.quantization().format().id(), m.mappedBytes() / 1e9, m.repackedBytes() / 1e9);
+                out.printf(Locale.ROOT, "weights          %s: %.3f GB mapped from the files; at load %.3f GB repacked, %.3f GB copied (off-heap)%n",
+                        m.quantization().format().id(), m.mappedBytes() / 1e9, m.repackedBytes() / 1e9, m.copiedBytes() / 1e9);
                 out.printf(Locale.ROOT, "prompt / new     %d / %d tokens%n", promptTokens, newTokens);
                 out.printf(Locale.ROOT, "prefill          %.1f tok/s  (%.1f GFLOP/s = %.0f%% of peak %.1f GFLOP/s)%n",
                         prefillTps, prefillGflops, 100 * prefillGflops / peak, peak);

@@ -19,16 +19,18 @@ public final class Model implements AutoCloseable {
     private final TensorStore store;
     private final Arena repacked;
     private final long repackedBytes;
+    private final long copiedBytes;
     private final ModelWeights weights;
 
     private Model(Path dir, ModelConfig config, QuantizationConfig quantization, TensorStore store, Arena repacked,
-                  long repackedBytes, ModelWeights weights) {
+                  long repackedBytes, long copiedBytes, ModelWeights weights) {
         this.dir = dir;
         this.config = config;
         this.quantization = quantization;
         this.store = store;
         this.repacked = repacked;
         this.repackedBytes = repackedBytes;
+        this.copiedBytes = copiedBytes;
         this.weights = weights;
     }
 
@@ -50,7 +52,8 @@ public final class Model implements AutoCloseable {
         try {
             WeightLoader loader = new WeightLoader(store, config, quantization, repacked);
             ModelWeights weights = loader.load();
-            return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), weights);
+            return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), loader.copiedBytes(),
+                    weights);
         } catch (RuntimeException e) {
             repacked.close();
             store.close();
@@ -80,9 +83,18 @@ public final class Model implements AutoCloseable {
         return store.mappedBytes();
     }
 
-    /** Bytes of weights repacked at load: resident off-heap memory beside the map (0 when loading is a pure map). */
+    /** Bytes of weights repacked at load: resident off-heap memory beside the map (0 for a converted folder). */
     public long repackedBytes() {
         return repackedBytes;
+    }
+
+    /**
+     * Bytes of weights copied as they are from the map into resident off-heap memory at load
+     * (on huge pages where Linux offers them): the linear layers of dense and int8 folders, which
+     * decode streams whole every step. 0 with {@code -Dturbo4j.weights.mapped=true}.
+     */
+    public long copiedBytes() {
+        return copiedBytes;
     }
 
     @Override

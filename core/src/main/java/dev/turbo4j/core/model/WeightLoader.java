@@ -37,7 +37,8 @@ public final class WeightLoader {
     public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena) {
         this.store = store;
         this.config = config;
-        this.linears = new LinearLoader(store, quant, arena, this::dense);
+        // Linear layers are streamed whole every decode step: resident copies, not the map.
+        this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> dense(base, rows, cols, true));
     }
 
     /** Bytes of weights repacked at load (resident off-heap, beside the memory map). */
@@ -45,27 +46,29 @@ public final class WeightLoader {
         return linears.repackedBytes();
     }
 
+    /** Bytes of weights copied as they are into resident memory at load (see {@link LinearLoader#resident}). */
+    public long copiedBytes() {
+        return linears.copiedBytes();
+    }
+
     public ModelWeights load() {
         WeightNames names = config.architecture().weightNames();
         int hidden = config.hiddenSize();
-        LinearWeight embedding = dense(names.embedding(), config.vocabSize(), hidden);
+        String head = names.lmHead();
+        boolean hasHead = store.has(head + ".weight") || store.has(head + ".qweight");
+        boolean tied = config.tieWordEmbeddings() || !hasHead;
+        if (tied && !config.tieWordEmbeddings()) {
+            // Some exporters drop the head of tied models without saying so in config.json.
+            store.get(names.lmHead() + ".weight");
+        }
+        // Only a tied embedding is streamed whole (as the head); otherwise a row per token is read.
+        LinearWeight embedding = dense(names.embedding(), config.vocabSize(), hidden, tied);
         List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
             layers.add(layer(names, i));
         }
         float[] finalNorm = vector(names.finalNorm() + ".weight", hidden);
-        LinearWeight lmHead;
-        String head = names.lmHead();
-        boolean hasHead = store.has(head + ".weight") || store.has(head + ".qweight");
-        if (config.tieWordEmbeddings() || !hasHead) {
-            if (!config.tieWordEmbeddings()) {
-                // Some exporters drop the head of tied models without saying so in config.json.
-                store.get(names.lmHead() + ".weight");
-            }
-            lmHead = embedding;
-        } else {
-            lmHead = linears.load(head, config.vocabSize(), hidden);
-        }
+        LinearWeight lmHead = tied ? embedding : linears.load(head, config.vocabSize(), hidden);
         return new ModelWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
     }
 
@@ -141,11 +144,11 @@ public final class WeightLoader {
         return parts.size() == 1 ? parts.getFirst() : new StackedLinear(parts);
     }
 
-    private DenseWeight dense(String base, int rows, int cols) {
+    private DenseWeight dense(String base, int rows, int cols, boolean resident) {
         TensorInfo t = store.get(base + ".weight");
         checkShape(t, rows, cols);
         checkFloat(t);
-        return DenseWeight.of(t.data(), t.dtype(), rows, cols);
+        return DenseWeight.of(resident ? linears.resident(t.data()) : t.data(), t.dtype(), rows, cols);
     }
 
     private float[] vector(String name, int size) {

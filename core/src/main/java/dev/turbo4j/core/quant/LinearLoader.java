@@ -22,6 +22,9 @@ import java.lang.foreign.MemorySegment;
  * them (else read from the memory map); turbo4j-int4 layers are read from the memory map.
  */
 public final class LinearLoader {
+    /** System property: {@code true} keeps dense and int8 weights in the memory map instead of copying them. */
+    public static final String MAP_PROPERTY = "turbo4j.weights.mapped";
+
     /** Loads a dense layer from {@code <base>.weight}, checking it is [rows × cols]. */
     @FunctionalInterface
     public interface DenseLoader {
@@ -33,6 +36,7 @@ public final class LinearLoader {
     private final Arena arena;
     private final DenseLoader dense;
     private long repackedBytes;
+    private long copiedBytes;
 
     public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense) {
         this.store = store;
@@ -144,18 +148,28 @@ public final class LinearLoader {
         return Int8ChannelWeight.of(resident(q.data()), scales.data(), rows, cols);
     }
 
+    /** Bytes of weights copied as they are from the map into resident memory at load (see {@link #resident}). */
+    public long copiedBytes() {
+        return copiedBytes;
+    }
+
     /**
-     * A copy of mapped weights on huge pages ({@link LargePages}), when the platform offers them:
-     * the kernels stream every weight once per decoded token, and from the file's 4 KiB pages
-     * each page of that stream costs a TLB miss. Elsewhere the mapped weights themselves.
+     * A copy of mapped weights in resident memory the engine allocates, on huge pages
+     * ({@link LargePages}) where the platform offers them; the mapped weights themselves when
+     * they are small, when huge pages are unavailable, or when the system property
+     * {@value #MAP_PROPERTY} is {@code true}. The kernels stream every weight once per decoded
+     * token: from the file's 4 KiB page-cache pages each page costs a TLB miss (a two-level walk
+     * under a hypervisor), and the page cache places a file wherever free memory was when it was
+     * read, which on our KVM machine halved the decode speed of one model folder and not of
+     * another (Qwen2.5-0.5B shape 14.4 vs 24-25 tok/s copied).
      */
-    private MemorySegment resident(MemorySegment mapped) {
-        if (!LargePages.available() || mapped.byteSize() < LargePages.MIN_BYTES) {
+    public MemorySegment resident(MemorySegment mapped) {
+        if (Boolean.getBoolean(MAP_PROPERTY) || !LargePages.available() || mapped.byteSize() < LargePages.MIN_BYTES) {
             return mapped;
         }
         MemorySegment copy = LargePages.allocate(arena, mapped.byteSize());
         copy.copyFrom(mapped);
-        repackedBytes += copy.byteSize();
+        copiedBytes += copy.byteSize();
         return copy;
     }
 
