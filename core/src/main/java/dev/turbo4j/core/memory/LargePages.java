@@ -37,6 +37,8 @@ public final class LargePages {
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     private static final int MADV_HUGEPAGE = 14;
+    private static final int MADV_DONTNEED = 4;
+    private static final long SMALL_PAGE_BYTES = 4096;
     private static final Optional<Native> NATIVE = Native.load();
 
     private LargePages() {
@@ -59,6 +61,23 @@ public final class LargePages {
             }
         }
         return arena.allocate(bytes, 64);
+    }
+
+    /**
+     * Tells the kernel this process no longer needs the whole small pages inside a read-only
+     * file mapping it has copied elsewhere ({@code MADV_DONTNEED}): they leave the process's
+     * resident set and stay in the page cache, and a later read maps them again. Best effort;
+     * does nothing where huge pages (and so the native calls) are unavailable.
+     */
+    public static void releaseCopied(MemorySegment fileMapping) {
+        if (NATIVE.isEmpty() || !fileMapping.isMapped() || !fileMapping.isReadOnly()) {
+            return;
+        }
+        long start = (fileMapping.address() + SMALL_PAGE_BYTES - 1) & -SMALL_PAGE_BYTES;
+        long end = (fileMapping.address() + fileMapping.byteSize()) & -SMALL_PAGE_BYTES;
+        if (end > start) {
+            NATIVE.get().advise(start, end - start, MADV_DONTNEED);
+        }
     }
 
     /** The libc calls, bound once; absent where they cannot be used. */
@@ -110,6 +129,14 @@ public final class LargePages {
                 return MemorySegment.ofAddress(aligned).reinterpret(bytes, arena, segment -> unmap(start, length));
             } catch (Throwable e) {
                 return null;
+            }
+        }
+
+        void advise(long address, long length, int advice) {
+            try {
+                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(address), length, advice);
+            } catch (Throwable e) {
+                // Advice is best effort.
             }
         }
 

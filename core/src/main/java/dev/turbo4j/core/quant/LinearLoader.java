@@ -169,6 +169,7 @@ public final class LinearLoader {
         }
         MemorySegment copy = LargePages.allocate(arena, mapped.byteSize());
         copy.copyFrom(mapped);
+        LargePages.releaseCopied(mapped); // the copy is what counts against the process now
         copiedBytes += copy.byteSize();
         return copy;
     }
