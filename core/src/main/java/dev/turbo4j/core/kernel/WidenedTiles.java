@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The GEMM inner loops of the quantized kernels, over weight rows already widened to F32 in
  * a scratch array: 4 rows × 4 tokens per register tile, one accumulator per (row, token).
  *
- * <p>Batch invariance rests on this class and {@link #laneSum}: every (row, token) sum here is
+ * <p>Batch invariance rests on this class and {@link #sum4}: every (row, token) sum here is
  * {@code acc = fma(w[c..c+L), x[c..c+L), acc)} for c = 0, L, 2L, … then the lanes added by
  * {@link #sum4} — exactly what the fused GEMV loops of the kernels compute for one token.
  */
@@ -118,7 +118,7 @@ final class WidenedTiles {
      * lane-wise blends, permutes and adds: unlike {@code reduceLanes(ADD)}, whose order for floats
      * is unspecified (and differs between the interpreter and C2), it gives the same bits in every
      * compilation tier, which batch invariance needs; and it is a handful of vector operations
-     * where adding lanes one by one cost a fifth of an int4 GEMV. The accumulators come through
+     * where adding lanes one by one cost about 5% of an int4 GEMV. The accumulators come through
      * an array because a vector passed to a call C2 leaves out of line (a cold call site, after
      * the kernel's loops) would be boxed on the heap.
      */
