@@ -124,14 +124,14 @@ public final class LargePages {
                 long start = raw.address();
                 long aligned = (start + PAGE_BYTES - 1) & -PAGE_BYTES;
                 // Advice is best effort: without it the mapping still works, on small pages.
-                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(aligned), length - (aligned - start),
-                        MADV_HUGEPAGE);
+                advise(aligned, length - (aligned - start), MADV_HUGEPAGE);
                 return MemorySegment.ofAddress(aligned).reinterpret(bytes, arena, segment -> unmap(start, length));
             } catch (Throwable e) {
                 return null;
             }
         }
 
+        /** madvise, best effort: without the advice the memory still works as before. */
         void advise(long address, long length, int advice) {
             try {
                 int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(address), length, advice);
