@@ -71,10 +71,21 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         }
     }
 
-    /** Rows r, r + step, .. (rowCount of them) times every token, two tokens at a time. */
+    /**
+     * Rows r, r + step, .. (rowCount of them) times every token: four tokens at a time (two rows
+     * each) where the kernel has four-token tiles, then two, then one.
+     */
     private void gemvTile(MemorySegment w, int rows, int cols, int r, int step, int rowCount, int n, float[] xk,
                           int tokens, float[] y) {
         int t = 0;
+        if (tokens >= 4 && fourTokenTiles()) {
+            int last = rowCount - 1;
+            int r1 = r + Math.min(1, last) * step, r2 = r + Math.min(2, last) * step, r3 = r + Math.min(3, last) * step;
+            for (; t + 4 <= tokens; t += 4) {
+                rows2Tokens4(w, cols, r, r1, n, xk, t * cols, cols, y, t * rows + r, t * rows + r1, rows);
+                rows2Tokens4(w, cols, r2, r3, n, xk, t * cols, cols, y, t * rows + r2, t * rows + r3, rows);
+            }
+        }
         for (; t + 2 <= tokens; t += 2) {
             rows4Tokens2(w, cols, r, step, rowCount, n, xk, t * cols, cols, y, t * rows + r, rows);
         }
@@ -121,6 +132,20 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
                       int xStride, float[] y, int yOff, int yStride) {
         rows4Token1(w, cols, row0, step, rowCount, n, xk, xOff, y, yOff);
         rows4Token1(w, cols, row0, step, rowCount, n, xk, xOff + xStride, y, yOff + yStride);
+    }
+
+    /** Whether {@link #rows2Tokens4} has its own loop; without one, tokens go two at a time. */
+    boolean fourTokenTiles() {
+        return false;
+    }
+
+    /**
+     * Rows rowA and rowB times four tokens (x at xOff + j xStride, y at yA + j yStride and
+     * yB + j yStride), each (row, token) summed exactly as {@link #rows4Token1} sums it.
+     */
+    void rows2Tokens4(MemorySegment w, int cols, int rowA, int rowB, int n, float[] xk, int xOff, int xStride,
+                      float[] y, int yA, int yB, int yStride) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no four-token tile");
     }
 
     /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */

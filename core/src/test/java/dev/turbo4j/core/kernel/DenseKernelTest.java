@@ -5,6 +5,7 @@ import dev.turbo4j.core.tensor.DType;
 import dev.turbo4j.core.tensor.Float16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -23,8 +24,11 @@ class DenseKernelTest {
     private static final int[] ROWS = {1, 2, 3, 4, 5, 7, 8, 13, 16, 33};
     private static final int GEMM = PanelGemm.NARROW_MIN_TOKENS;
     private static final int WIDE = PanelGemm.MIN_TOKENS;
-    /** Both paths, both GEMM tiles, and token counts that fill token panels partly and fully. */
-    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, GEMM - 1, GEMM, GEMM + 1, 13, 16, 17, WIDE - 1, WIDE,
+    /**
+     * Both paths (BF16 at 512 bits turns to the GEMM path at 16 tokens, the others at GEMM), both
+     * GEMM tiles, and token counts that fill token panels partly and fully.
+     */
+    private static final int[] TOKENS = {1, 2, 3, 4, 5, 6, 7, GEMM - 1, GEMM, GEMM + 1, 13, 15, 16, 17, WIDE - 1, WIDE,
             WIDE + 1, WIDE + 6, WIDE + 11};
 
     @ParameterizedTest
@@ -94,6 +98,45 @@ class DenseKernelTest {
                 w.multiply(x, tokens, single, 0, rows);
                 MatMul.multiply(pool, w, x, tokens, pooled);
                 assertThat(pooled).as("%s rows=%d cols=%d tokens=%d", dtype, rows, cols, tokens).containsExactly(single);
+            }
+        }
+    }
+
+    /**
+     * On the GEMV path (every decode batch below the GEMM threshold) each token's output equals,
+     * bit for bit, its output computed alone, whichever tiles (four, two or one token at a time)
+     * the batch is cut into and wherever the token sits in it. Run interpreted (see the pom):
+     * the tiles sum in the same order, but while one is compiled and another is not, their
+     * reduceLanes do not.
+     */
+    @Tag("interpreted")
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void gemvPathIsBatchInvariant(DType dtype) {
+        SimdDenseKernel kernel = (SimdDenseKernel) DenseKernels.forDType(dtype);
+        Random random = new Random(12);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int[] shape : new int[][] {{7, 96}, {13, 200}, {9, 520}}) {
+                int rows = shape[0];
+                int cols = shape[1];
+                MemorySegment w = TestWeights.random(arena, dtype, rows, cols, random);
+                int maxTokens = kernel.gemmMinTokens() - 1;
+                float[] x = TestWeights.random(maxTokens * cols, random);
+                float[][] alone = new float[maxTokens][rows];
+                for (int t = 0; t < maxTokens; t++) {
+                    kernel.multiply(w, rows, cols, Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone[t], 0, rows);
+                }
+                for (int tokens = 2; tokens <= maxTokens; tokens++) {
+                    float[] y = new float[tokens * rows];
+                    kernel.multiply(w, rows, cols, x, tokens, y, 1, rows);
+                    for (int t = 0; t < tokens; t++) {
+                        for (int r = 1; r < rows; r++) {
+                            assertThat(Float.floatToRawIntBits(y[t * rows + r]))
+                                    .as("%s %dx%d: token %d row %d in a batch of %d", dtype, rows, cols, t, r, tokens)
+                                    .isEqualTo(Float.floatToRawIntBits(alone[t][r]));
+                        }
+                    }
+                }
             }
         }
     }
