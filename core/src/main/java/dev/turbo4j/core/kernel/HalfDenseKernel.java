@@ -23,16 +23,23 @@ abstract sealed class HalfDenseKernel extends SimdDenseKernel permits Bf16DenseK
 
     @Override
     final float[] kernelActivations(float[] x, int tokens, int cols, int n) {
-        float[] split = KernelScratch.current().activations(tokens * cols);
+        float[] split = KernelScratch.current().activations(ArrayAlignment.FLOAT_START + tokens * cols);
         int half = n / 2;
         for (int t = 0; t < tokens; t++) {
             int base = t * cols;
+            int dst = ArrayAlignment.FLOAT_START + base;
             for (int k = 0; k < half; k++) {
-                split[base + k] = x[base + 2 * k];
-                split[base + half + k] = x[base + 2 * k + 1];
+                split[dst + k] = x[base + 2 * k];
+                split[dst + half + k] = x[base + 2 * k + 1];
             }
         }
         return split;
+    }
+
+    /** Token 0 at the first cache-line-aligned element, so that no activation load straddles two lines. */
+    @Override
+    final int activationOffset() {
+        return ArrayAlignment.FLOAT_START;
     }
 
     @Override

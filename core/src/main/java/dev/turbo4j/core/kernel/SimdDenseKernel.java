@@ -52,15 +52,16 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     private void gemv(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
+        int x0 = activationOffset();
         // Tile rows a quarter of the range apart: four long sequential streams, which the
         // prefetcher keeps ahead of the loads, where four adjacent rows are four short ones.
         int step = (rowEnd - rowStart) / GEMV_ROWS;
         for (int r = rowStart; r < rowStart + step; r++) {
-            gemvTile(w, rows, cols, r, step, GEMV_ROWS, n, xk, tokens, y);
+            gemvTile(w, rows, cols, r, step, GEMV_ROWS, n, xk, x0, tokens, y);
         }
         int rest = rowStart + GEMV_ROWS * step;
         if (rest < rowEnd) {
-            gemvTile(w, rows, cols, rest, 1, rowEnd - rest, n, xk, tokens, y);
+            gemvTile(w, rows, cols, rest, 1, rowEnd - rest, n, xk, x0, tokens, y);
         }
         if (n < cols) {
             for (int r = rowStart; r < rowEnd; r++) {
@@ -76,21 +77,21 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
      * each) where the kernel has four-token tiles, then two, then one.
      */
     private void gemvTile(MemorySegment w, int rows, int cols, int r, int step, int rowCount, int n, float[] xk,
-                          int tokens, float[] y) {
+                          int x0, int tokens, float[] y) {
         int t = 0;
         if (tokens >= 4 && fourTokenTiles()) {
             int last = rowCount - 1;
             int r1 = r + Math.min(1, last) * step, r2 = r + Math.min(2, last) * step, r3 = r + Math.min(3, last) * step;
             for (; t + 4 <= tokens; t += 4) {
-                rows2Tokens4(w, cols, r, r1, n, xk, t * cols, cols, y, t * rows + r, t * rows + r1, rows);
-                rows2Tokens4(w, cols, r2, r3, n, xk, t * cols, cols, y, t * rows + r2, t * rows + r3, rows);
+                rows2Tokens4(w, cols, r, r1, n, xk, x0 + t * cols, cols, y, t * rows + r, t * rows + r1, rows);
+                rows2Tokens4(w, cols, r2, r3, n, xk, x0 + t * cols, cols, y, t * rows + r2, t * rows + r3, rows);
             }
         }
         for (; t + 2 <= tokens; t += 2) {
-            rows4Tokens2(w, cols, r, step, rowCount, n, xk, t * cols, cols, y, t * rows + r, rows);
+            rows4Tokens2(w, cols, r, step, rowCount, n, xk, x0 + t * cols, cols, y, t * rows + r, rows);
         }
         for (; t < tokens; t++) {
-            rows4Token1(w, cols, r, step, rowCount, n, xk, t * cols, y, t * rows + r);
+            rows4Token1(w, cols, r, step, rowCount, n, xk, x0 + t * cols, y, t * rows + r);
         }
     }
 
@@ -107,12 +108,18 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         return PanelGemm.NARROW_MIN_TOKENS;
     }
 
+    /** Where token 0 starts in the array {@link #kernelActivations} returns. */
+    int activationOffset() {
+        return 0;
+    }
+
     /** Columns [0, n) the vector loops cover; a multiple of the vector length. */
     abstract int vectorColumns(int cols);
 
     /**
      * x in the column order the inner loops read it: x itself, or a per-thread reordered
-     * copy. Only columns [0, n) of each token need to be valid.
+     * copy, token t at {@link #activationOffset} + t * cols. Only columns [0, n) of each token
+     * need to be valid.
      */
     abstract float[] kernelActivations(float[] x, int tokens, int cols, int n);
 
