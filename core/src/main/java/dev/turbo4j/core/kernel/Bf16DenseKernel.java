@@ -39,7 +39,7 @@ final class Bf16DenseKernel extends HalfDenseKernel {
      * (Qwen2.5-0.5B shapes, 2 threads, weights from DRAM: 4864 x 896 at 12 tokens 0.84 ms
      * against 1.12-1.20 ms); at 16 they are even on K = 896 and the GEMM tile wins on K = 4864.
      * With its activations cache-line aligned ({@link ArrayAlignment}) the GEMV path wins up to
-     * about 28 tokens (4864 x 896 at 16 tokens 0.86 against 1.15 ms, at 24 1.23 against 1.77 ms).
+     * about 28 tokens (4864 x 896 at 16 tokens 0.91 against 1.18 ms, at 24 1.23 against 1.77 ms).
      */
     @Override
     int gemmMinTokens() {
