@@ -96,51 +96,47 @@ public final class Bf16KvCache extends PagedKvCache {
     }
 
     /**
-     * Four keys at a time: each accumulator vector is loaded and stored once per four keys, not
-     * once per key; every element still adds the keys in order, so the result is the same bits.
+     * Up to four vectors of the head at a time, held in registers across all the block's slots:
+     * each accumulator is loaded and stored once per block, and its FMA chain waits on nothing
+     * else. Every element still adds the slots in order, so the result is the same bits.
      */
     @Override
     public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
         long base = section(block, layer, VALUE, kvHead);
+        int lanes = F.length();
         int vec = F.loopBound(headDim);
-        int s = 0;
-        for (; s + 4 <= count; s += 4) {
-            long r0 = row(base, s);
-            long r1 = row(base, s + 1);
-            long r2 = row(base, s + 2);
-            long r3 = row(base, s + 3);
-            FloatVector w0 = FloatVector.broadcast(F, weights[s]);
-            FloatVector w1 = FloatVector.broadcast(F, weights[s + 1]);
-            FloatVector w2 = FloatVector.broadcast(F, weights[s + 2]);
-            FloatVector w3 = FloatVector.broadcast(F, weights[s + 3]);
-            for (int d = 0; d < vec; d += F.length()) {
-                FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
-                a = load(r0 + 2L * d).fma(w0, a);
-                a = load(r1 + 2L * d).fma(w1, a);
-                a = load(r2 + 2L * d).fma(w2, a);
-                a = load(r3 + 2L * d).fma(w3, a);
-                a.intoArray(acc, accOff + d);
+        int d = 0;
+        for (; d + 4 * lanes <= vec; d += 4 * lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d);
+            FloatVector a1 = FloatVector.fromArray(F, acc, accOff + d + lanes);
+            FloatVector a2 = FloatVector.fromArray(F, acc, accOff + d + 2 * lanes);
+            FloatVector a3 = FloatVector.fromArray(F, acc, accOff + d + 3 * lanes);
+            for (int s = 0; s < count; s++) {
+                long r = row(base, s) + 2L * d;
+                FloatVector w = FloatVector.broadcast(F, weights[s]);
+                a0 = load(r).fma(w, a0);
+                a1 = load(r + 2L * lanes).fma(w, a1);
+                a2 = load(r + 4L * lanes).fma(w, a2);
+                a3 = load(r + 6L * lanes).fma(w, a3);
             }
-            for (int d = vec; d < headDim; d++) {
-                float v = acc[accOff + d];
-                v += weights[s] * Float16.bf16ToFloat(pool.get(SHORT, r0 + 2L * d));
-                v += weights[s + 1] * Float16.bf16ToFloat(pool.get(SHORT, r1 + 2L * d));
-                v += weights[s + 2] * Float16.bf16ToFloat(pool.get(SHORT, r2 + 2L * d));
-                v += weights[s + 3] * Float16.bf16ToFloat(pool.get(SHORT, r3 + 2L * d));
-                acc[accOff + d] = v;
-            }
+            a0.intoArray(acc, accOff + d);
+            a1.intoArray(acc, accOff + d + lanes);
+            a2.intoArray(acc, accOff + d + 2 * lanes);
+            a3.intoArray(acc, accOff + d + 3 * lanes);
         }
-        for (; s < count; s++) {
-            long r = row(base, s);
-            float w = weights[s];
-            FloatVector wv = FloatVector.broadcast(F, w);
-            int d = 0;
-            for (; d < vec; d += F.length()) {
-                load(r + 2L * d).fma(wv, FloatVector.fromArray(F, acc, accOff + d)).intoArray(acc, accOff + d);
+        for (; d < vec; d += lanes) {
+            FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
+            for (int s = 0; s < count; s++) {
+                a = load(row(base, s) + 2L * d).fma(FloatVector.broadcast(F, weights[s]), a);
             }
-            for (; d < headDim; d++) {
-                acc[accOff + d] += w * Float16.bf16ToFloat(pool.get(SHORT, r + 2L * d));
+            a.intoArray(acc, accOff + d);
+        }
+        for (; d < headDim; d++) {
+            float v = acc[accOff + d];
+            for (int s = 0; s < count; s++) {
+                v += weights[s] * Float16.bf16ToFloat(pool.get(SHORT, row(base, s) + 2L * d));
             }
+            acc[accOff + d] = v;
         }
     }
 }

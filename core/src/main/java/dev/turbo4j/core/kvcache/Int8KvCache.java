@@ -97,62 +97,52 @@ public final class Int8KvCache extends QuantizedKvCache {
     }
 
     /**
-     * Four keys at a time where vectors apply: each accumulator vector is loaded and stored once
-     * per four keys; every element still adds the keys in order, so the result is the same bits.
+     * Up to four vectors of the head at a time, held in registers across all the block's slots
+     * (see {@link Bf16KvCache#accumulateValues}); every element still adds the slots in order, so
+     * the result is the same bits.
      */
     @Override
     public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
         long sec = section(block, layer, VALUE, kvHead);
+        int lanes = F.length();
         int vec = vectorBound();
         float correction = 0f;
-        int s = 0;
-        if (vec > 0) {
-            for (; s + 4 <= count; s += 4) {
-                long r0 = row(sec, s);
-                long r1 = row(sec, s + 1);
-                long r2 = row(sec, s + 2);
-                long r3 = row(sec, s + 3);
-                float c0 = weights[s] * scale(params(sec, s));
-                float c1 = weights[s + 1] * scale(params(sec, s + 1));
-                float c2 = weights[s + 2] * scale(params(sec, s + 2));
-                float c3 = weights[s + 3] * scale(params(sec, s + 3));
-                correction += c0 * zero(params(sec, s));
-                correction += c1 * zero(params(sec, s + 1));
-                correction += c2 * zero(params(sec, s + 2));
-                correction += c3 * zero(params(sec, s + 3));
-                FloatVector v0 = FloatVector.broadcast(F, c0), v1 = FloatVector.broadcast(F, c1);
-                FloatVector v2 = FloatVector.broadcast(F, c2), v3 = FloatVector.broadcast(F, c3);
-                for (int d = 0; d < vec; d += F.length()) {
-                    FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
-                    a = codesAt(r0 + d).fma(v0, a);
-                    a = codesAt(r1 + d).fma(v1, a);
-                    a = codesAt(r2 + d).fma(v2, a);
-                    a = codesAt(r3 + d).fma(v3, a);
-                    a.intoArray(acc, accOff + d);
-                }
-                for (int d = vec; d < headDim; d++) {
-                    float v = acc[accOff + d];
-                    v += c0 * pool.get(BYTE, r0 + d);
-                    v += c1 * pool.get(BYTE, r1 + d);
-                    v += c2 * pool.get(BYTE, r2 + d);
-                    v += c3 * pool.get(BYTE, r3 + d);
-                    acc[accOff + d] = v;
-                }
-            }
-        }
-        for (; s < count; s++) {
-            long r = row(sec, s);
+        for (int s = 0; s < count; s++) {
             long p = params(sec, s);
-            float c = weights[s] * scale(p);
-            FloatVector cv = FloatVector.broadcast(F, c);
-            correction += c * zero(p);
-            int d = 0;
-            for (; d < vec; d += F.length()) {
-                codesAt(r + d).fma(cv, FloatVector.fromArray(F, acc, accOff + d)).intoArray(acc, accOff + d);
+            correction += weights[s] * scale(p) * zero(p);
+        }
+        int d = 0;
+        for (; d + 4 * lanes <= vec; d += 4 * lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d);
+            FloatVector a1 = FloatVector.fromArray(F, acc, accOff + d + lanes);
+            FloatVector a2 = FloatVector.fromArray(F, acc, accOff + d + 2 * lanes);
+            FloatVector a3 = FloatVector.fromArray(F, acc, accOff + d + 3 * lanes);
+            for (int s = 0; s < count; s++) {
+                long r = row(sec, s) + d;
+                FloatVector c = FloatVector.broadcast(F, weights[s] * scale(params(sec, s)));
+                a0 = codesAt(r).fma(c, a0);
+                a1 = codesAt(r + lanes).fma(c, a1);
+                a2 = codesAt(r + 2L * lanes).fma(c, a2);
+                a3 = codesAt(r + 3L * lanes).fma(c, a3);
             }
-            for (; d < headDim; d++) {
-                acc[accOff + d] += c * pool.get(BYTE, r + d);
+            a0.intoArray(acc, accOff + d);
+            a1.intoArray(acc, accOff + d + lanes);
+            a2.intoArray(acc, accOff + d + 2 * lanes);
+            a3.intoArray(acc, accOff + d + 3 * lanes);
+        }
+        for (; d < vec; d += lanes) {
+            FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
+            for (int s = 0; s < count; s++) {
+                a = codesAt(row(sec, s) + d).fma(FloatVector.broadcast(F, weights[s] * scale(params(sec, s))), a);
             }
+            a.intoArray(acc, accOff + d);
+        }
+        for (; d < headDim; d++) {
+            float v = acc[accOff + d];
+            for (int s = 0; s < count; s++) {
+                v += weights[s] * scale(params(sec, s)) * pool.get(BYTE, row(sec, s) + d);
+            }
+            acc[accOff + d] = v;
         }
         subtractZeroShare(acc, accOff, correction);
     }

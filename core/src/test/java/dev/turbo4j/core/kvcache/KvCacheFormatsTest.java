@@ -48,7 +48,12 @@ class KvCacheFormatsTest {
                 float[] scores = new float[blockSize];
                 cache.keyScores(1, 2, 2, 7, q, 3, 0.5f, scores);
                 float[] row = new float[headDim];
-                float[] expectedAcc = new float[headDim + 1];
+                // The sums add onto what the accumulator holds (attention carries it across blocks).
+                float[] acc = new float[headDim + 1];
+                for (int d = 0; d < acc.length; d++) {
+                    acc[d] = (float) rnd.nextGaussian();
+                }
+                float[] expectedAcc = acc.clone();
                 float[] weights = new float[blockSize];
                 for (int s = 0; s < 7; s++) {
                     cache.readRow(2, 1, 0, 2, s, row, 0);
@@ -64,7 +69,6 @@ class KvCacheFormatsTest {
                         expectedAcc[1 + d] += weights[s] * row[d];
                     }
                 }
-                float[] acc = new float[headDim + 1];
                 cache.accumulateValues(1, 2, 2, 7, weights, acc, 1);
                 for (int d = 0; d < headDim; d++) {
                     assertThat(acc[1 + d]).as("%s head_dim %d value %d", format, headDim, d)
