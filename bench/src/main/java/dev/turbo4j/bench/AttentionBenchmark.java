@@ -44,6 +44,7 @@ public class AttentionBenchmark {
     private static final int LAYERS = 16;
     private static final int KV_HEADS = 8;
     private static final int HEADS = 32;
+    private static final int GROUP = HEADS / KV_HEADS;
     private static final int HEAD_DIM = 64;
     /** LMDeploy's cache_block_seq_len, the engine's default. */
     private static final int BLOCK = 64;
@@ -87,7 +88,7 @@ public class AttentionBenchmark {
             q[i] = (float) random.nextGaussian();
         }
         out = new float[HEADS * HEAD_DIM];
-        attention = new Attention(BLOCK, HEAD_DIM);
+        attention = new Attention(BLOCK, HEAD_DIM, GROUP);
     }
 
     @TearDown(Level.Trial)
@@ -100,8 +101,9 @@ public class AttentionBenchmark {
     public float decodeToken() {
         float scale = (float) (1 / Math.sqrt(HEAD_DIM));
         for (int layer = 0; layer < LAYERS; layer++) {
-            for (int h = 0; h < HEADS; h++) {
-                attention.attend(cache, layer, blockTable, context, h / (HEADS / KV_HEADS), q, h * HEAD_DIM, scale, out,
+            for (int kvHead = 0; kvHead < KV_HEADS; kvHead++) {
+                int h = kvHead * GROUP;
+                attention.attend(cache, layer, blockTable, context, kvHead, GROUP, q, h * HEAD_DIM, scale, out,
                         h * HEAD_DIM);
             }
         }

@@ -54,8 +54,7 @@ public final class Bf16KvCache extends PagedKvCache {
      * (each key's own sum is unchanged, so the scores are the same bits).
      */
     @Override
-    public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float scale, float[] scores) {
-        long base = section(block, layer, KEY, kvHead);
+    protected void keyScores1(long base, int count, float[] q, int qOff, float scale, float[] scores, int scoresOff) {
         int vec = F.loopBound(headDim);
         int s = 0;
         for (; s + 4 <= count; s += 4) {
@@ -71,10 +70,10 @@ public final class Bf16KvCache extends PagedKvCache {
                 a2 = load(r2 + 2L * d).fma(qv, a2);
                 a3 = load(r3 + 2L * d).fma(qv, a3);
             }
-            scores[s] = dot(a0, r0, q, qOff, vec) * scale;
-            scores[s + 1] = dot(a1, r1, q, qOff, vec) * scale;
-            scores[s + 2] = dot(a2, r2, q, qOff, vec) * scale;
-            scores[s + 3] = dot(a3, r3, q, qOff, vec) * scale;
+            scores[scoresOff + s] = dot(a0, r0, q, qOff, vec) * scale;
+            scores[scoresOff + s + 1] = dot(a1, r1, q, qOff, vec) * scale;
+            scores[scoresOff + s + 2] = dot(a2, r2, q, qOff, vec) * scale;
+            scores[scoresOff + s + 3] = dot(a3, r3, q, qOff, vec) * scale;
         }
         for (; s < count; s++) {
             long r = row(base, s);
@@ -82,7 +81,35 @@ public final class Bf16KvCache extends PagedKvCache {
             for (int d = 0; d < vec; d += F.length()) {
                 acc = load(r + 2L * d).fma(FloatVector.fromArray(F, q, qOff + d), acc);
             }
-            scores[s] = dot(acc, r, q, qOff, vec) * scale;
+            scores[scoresOff + s] = dot(acc, r, q, qOff, vec) * scale;
+        }
+    }
+
+    /**
+     * Four query heads of a GQA group: each key is widened once and fed to all four heads'
+     * FMA chains. Each head's sum is the one {@link #keyScores1} computes, so the same bits.
+     */
+    @Override
+    protected void keyScores4(long base, int count, float[] q, int qOff, float scale, float[] scores, int scoresOff,
+                              int stride) {
+        int vec = F.loopBound(headDim);
+        int q1 = qOff + headDim;
+        int q2 = q1 + headDim;
+        int q3 = q2 + headDim;
+        for (int s = 0; s < count; s++) {
+            long r = row(base, s);
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int d = 0; d < vec; d += F.length()) {
+                FloatVector k = load(r + 2L * d);
+                a0 = k.fma(FloatVector.fromArray(F, q, qOff + d), a0);
+                a1 = k.fma(FloatVector.fromArray(F, q, q1 + d), a1);
+                a2 = k.fma(FloatVector.fromArray(F, q, q2 + d), a2);
+                a3 = k.fma(FloatVector.fromArray(F, q, q3 + d), a3);
+            }
+            scores[scoresOff + s] = dot(a0, r, q, qOff, vec) * scale;
+            scores[scoresOff + stride + s] = dot(a1, r, q, q1, vec) * scale;
+            scores[scoresOff + 2 * stride + s] = dot(a2, r, q, q2, vec) * scale;
+            scores[scoresOff + 3 * stride + s] = dot(a3, r, q, q3, vec) * scale;
         }
     }
 
@@ -101,8 +128,7 @@ public final class Bf16KvCache extends PagedKvCache {
      * else. Every element still adds the slots in order, so the result is the same bits.
      */
     @Override
-    public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
-        long base = section(block, layer, VALUE, kvHead);
+    protected void accumulateValues1(long base, int count, float[] weights, int weightsOff, float[] acc, int accOff) {
         int lanes = F.length();
         int vec = F.loopBound(headDim);
         int d = 0;
@@ -113,7 +139,7 @@ public final class Bf16KvCache extends PagedKvCache {
             FloatVector a3 = FloatVector.fromArray(F, acc, accOff + d + 3 * lanes);
             for (int s = 0; s < count; s++) {
                 long r = row(base, s) + 2L * d;
-                FloatVector w = FloatVector.broadcast(F, weights[s]);
+                FloatVector w = FloatVector.broadcast(F, weights[weightsOff + s]);
                 a0 = load(r).fma(w, a0);
                 a1 = load(r + 2L * lanes).fma(w, a1);
                 a2 = load(r + 4L * lanes).fma(w, a2);
@@ -127,16 +153,94 @@ public final class Bf16KvCache extends PagedKvCache {
         for (; d < vec; d += lanes) {
             FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
             for (int s = 0; s < count; s++) {
-                a = load(row(base, s) + 2L * d).fma(FloatVector.broadcast(F, weights[s]), a);
+                a = load(row(base, s) + 2L * d).fma(FloatVector.broadcast(F, weights[weightsOff + s]), a);
             }
             a.intoArray(acc, accOff + d);
         }
-        for (; d < headDim; d++) {
+        scalarValueTail(base, count, d, weights, weightsOff, acc, accOff);
+    }
+
+    /** The value sums of columns [from, headDim), past the vector loops. */
+    private void scalarValueTail(long base, int count, int from, float[] weights, int weightsOff, float[] acc,
+                                 int accOff) {
+        for (int d = from; d < headDim; d++) {
             float v = acc[accOff + d];
             for (int s = 0; s < count; s++) {
-                v += weights[s] * Float16.bf16ToFloat(pool.get(SHORT, row(base, s) + 2L * d));
+                v += weights[weightsOff + s] * Float16.bf16ToFloat(pool.get(SHORT, row(base, s) + 2L * d));
             }
             acc[accOff + d] = v;
+        }
+    }
+
+    /**
+     * Four query heads of a GQA group: two vectors of each head's accumulator at a time stay in
+     * registers across the block's slots, and each value row is widened once for all four.
+     * Every element still adds the slots in order, so the same bits as {@link #accumulateValues1}.
+     */
+    @Override
+    protected void accumulateValues4(long base, int count, float[] weights, int weightsOff, int stride, float[] acc,
+                                     int accOff) {
+        int lanes = F.length();
+        int vec = F.loopBound(headDim);
+        int w1 = weightsOff + stride;
+        int w2 = w1 + stride;
+        int w3 = w2 + stride;
+        int c1 = accOff + headDim;
+        int c2 = c1 + headDim;
+        int c3 = c2 + headDim;
+        int d = 0;
+        for (; d + 2 * lanes <= vec; d += 2 * lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d), b0 = FloatVector.fromArray(F, acc, accOff + d + lanes);
+            FloatVector a1 = FloatVector.fromArray(F, acc, c1 + d), b1 = FloatVector.fromArray(F, acc, c1 + d + lanes);
+            FloatVector a2 = FloatVector.fromArray(F, acc, c2 + d), b2 = FloatVector.fromArray(F, acc, c2 + d + lanes);
+            FloatVector a3 = FloatVector.fromArray(F, acc, c3 + d), b3 = FloatVector.fromArray(F, acc, c3 + d + lanes);
+            for (int s = 0; s < count; s++) {
+                long r = row(base, s) + 2L * d;
+                FloatVector x = load(r);
+                FloatVector y = load(r + 2L * lanes);
+                FloatVector w = FloatVector.broadcast(F, weights[weightsOff + s]);
+                a0 = x.fma(w, a0);
+                b0 = y.fma(w, b0);
+                w = FloatVector.broadcast(F, weights[w1 + s]);
+                a1 = x.fma(w, a1);
+                b1 = y.fma(w, b1);
+                w = FloatVector.broadcast(F, weights[w2 + s]);
+                a2 = x.fma(w, a2);
+                b2 = y.fma(w, b2);
+                w = FloatVector.broadcast(F, weights[w3 + s]);
+                a3 = x.fma(w, a3);
+                b3 = y.fma(w, b3);
+            }
+            a0.intoArray(acc, accOff + d);
+            b0.intoArray(acc, accOff + d + lanes);
+            a1.intoArray(acc, c1 + d);
+            b1.intoArray(acc, c1 + d + lanes);
+            a2.intoArray(acc, c2 + d);
+            b2.intoArray(acc, c2 + d + lanes);
+            a3.intoArray(acc, c3 + d);
+            b3.intoArray(acc, c3 + d + lanes);
+        }
+        for (; d < vec; d += lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d);
+            FloatVector a1 = FloatVector.fromArray(F, acc, c1 + d);
+            FloatVector a2 = FloatVector.fromArray(F, acc, c2 + d);
+            FloatVector a3 = FloatVector.fromArray(F, acc, c3 + d);
+            for (int s = 0; s < count; s++) {
+                FloatVector x = load(row(base, s) + 2L * d);
+                a0 = x.fma(FloatVector.broadcast(F, weights[weightsOff + s]), a0);
+                a1 = x.fma(FloatVector.broadcast(F, weights[w1 + s]), a1);
+                a2 = x.fma(FloatVector.broadcast(F, weights[w2 + s]), a2);
+                a3 = x.fma(FloatVector.broadcast(F, weights[w3 + s]), a3);
+            }
+            a0.intoArray(acc, accOff + d);
+            a1.intoArray(acc, c1 + d);
+            a2.intoArray(acc, c2 + d);
+            a3.intoArray(acc, c3 + d);
+        }
+        if (d < headDim) {
+            for (int g = 0; g < 4; g++) {
+                scalarValueTail(base, count, d, weights, weightsOff + g * stride, acc, accOff + g * headDim);
+            }
         }
     }
 }

@@ -28,8 +28,7 @@ public final class F32KvCache extends PagedKvCache {
     }
 
     @Override
-    public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float scale, float[] scores) {
-        long base = section(block, layer, KEY, kvHead);
+    protected void keyScores1(long base, int count, float[] q, int qOff, float scale, float[] scores, int scoresOff) {
         int vec = F.loopBound(headDim);
         for (int s = 0; s < count; s++) {
             long r = row(base, s);
@@ -42,17 +41,16 @@ public final class F32KvCache extends PagedKvCache {
             for (; d < headDim; d++) {
                 dot += q[qOff + d] * pool.get(FLOAT, r + 4L * d);
             }
-            scores[s] = dot * scale;
+            scores[scoresOff + s] = dot * scale;
         }
     }
 
     @Override
-    public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
-        long base = section(block, layer, VALUE, kvHead);
+    protected void accumulateValues1(long base, int count, float[] weights, int weightsOff, float[] acc, int accOff) {
         int vec = F.loopBound(headDim);
         for (int s = 0; s < count; s++) {
             long r = row(base, s);
-            float w = weights[s];
+            float w = weights[weightsOff + s];
             FloatVector wv = FloatVector.broadcast(F, w);
             int d = 0;
             for (; d < vec; d += F.length()) {

@@ -54,8 +54,7 @@ public final class Int4KvCache extends QuantizedKvCache {
     }
 
     @Override
-    public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
-        long sec = section(block, layer, KEY, kvHead);
+    protected void keyScores1(long sec, int count, float[] q, int qOff, float attnScale, float[] scores, int scoresOff) {
         float qSum = querySum(q, qOff);
         int vec = vectorBound();
         for (int s = 0; s < count; s++) {
@@ -76,19 +75,18 @@ public final class Int4KvCache extends QuantizedKvCache {
                 dot += q[qOff + j] * (b & 0x0F) + q[qOff + half + j] * (b >>> 4);
             }
             long p = params(sec, s);
-            scores[s] = score(p, dot, qSum, attnScale);
+            scores[scoresOff + s] = score(p, dot, qSum, attnScale);
         }
     }
 
     @Override
-    public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
-        long sec = section(block, layer, VALUE, kvHead);
+    protected void accumulateValues1(long sec, int count, float[] weights, int weightsOff, float[] acc, int accOff) {
         int vec = vectorBound();
         float correction = 0f;
         for (int s = 0; s < count; s++) {
             long r = row(sec, s);
             long p = params(sec, s);
-            float c = weights[s] * scale(p);
+            float c = weights[weightsOff + s] * scale(p);
             FloatVector cv = FloatVector.broadcast(F, c);
             correction += c * zero(p);
             int j = 0;

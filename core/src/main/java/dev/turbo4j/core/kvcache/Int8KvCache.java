@@ -9,6 +9,8 @@ import jdk.incubator.vector.VectorOperators;
  * KV blocks in int8 (quant_policy 8): a signed byte per element (code − 128) and per row an
  * f16 scale and a zero point, so x = (b − z) · scale. Attention folds the zero point out of
  * the loops: q·k = scale · (q·b − z · Σq), and value sums subtract z · Σ(weight · scale) once.
+ * The loops take each block's scales and zero points decoded once ({@link #decodeParams}), so
+ * the query heads of a group share them and the per-key work outside the FMA chains is vector.
  */
 public final class Int8KvCache extends QuantizedKvCache {
 
@@ -44,13 +46,12 @@ public final class Int8KvCache extends QuantizedKvCache {
     }
 
     /**
-     * Four keys at a time where vectors apply: their FMA chains run side by side (each key's own
-     * sum is unchanged, so the scores are the same bits).
+     * Four keys at a time where vectors apply: their FMA chains run side by side. The code dot
+     * products become scores in one vector pass over the block.
      */
     @Override
-    public void keyScores(int layer, int block, int kvHead, int count, float[] q, int qOff, float attnScale, float[] scores) {
-        long sec = section(block, layer, KEY, kvHead);
-        float qSum = querySum(q, qOff);
+    protected void keyScores1(long sec, int count, float[] q, int qOff, float attnScale, float[] scores, int scoresOff) {
+        float[] p = decodeParams(sec, count);
         int vec = vectorBound();
         int s = 0;
         if (vec > 0) {
@@ -67,10 +68,10 @@ public final class Int8KvCache extends QuantizedKvCache {
                     a2 = codesAt(r2 + d).fma(qv, a2);
                     a3 = codesAt(r3 + d).fma(qv, a3);
                 }
-                scores[s] = score(params(sec, s), dot(sum(a0), r0, q, qOff, vec), qSum, attnScale);
-                scores[s + 1] = score(params(sec, s + 1), dot(sum(a1), r1, q, qOff, vec), qSum, attnScale);
-                scores[s + 2] = score(params(sec, s + 2), dot(sum(a2), r2, q, qOff, vec), qSum, attnScale);
-                scores[s + 3] = score(params(sec, s + 3), dot(sum(a3), r3, q, qOff, vec), qSum, attnScale);
+                scores[scoresOff + s] = dot(sum(a0), r0, q, qOff, vec);
+                scores[scoresOff + s + 1] = dot(sum(a1), r1, q, qOff, vec);
+                scores[scoresOff + s + 2] = dot(sum(a2), r2, q, qOff, vec);
+                scores[scoresOff + s + 3] = dot(sum(a3), r3, q, qOff, vec);
             }
         }
         for (; s < count; s++) {
@@ -83,8 +84,49 @@ public final class Int8KvCache extends QuantizedKvCache {
                 }
                 vectorPart = sum(acc);
             }
-            scores[s] = score(params(sec, s), dot(vectorPart, r, q, qOff, vec), qSum, attnScale);
+            scores[scoresOff + s] = dot(vectorPart, r, q, qOff, vec);
         }
+        codeDotsToScores(scores, scoresOff, count, p, querySum(q, qOff), attnScale);
+    }
+
+    /**
+     * Four query heads of a GQA group: each key's codes are widened once for all four heads'
+     * FMA chains. Each head's score is the one {@link #keyScores1} computes, so the same bits.
+     */
+    @Override
+    protected void keyScores4(long sec, int count, float[] q, int qOff, float attnScale, float[] scores, int scoresOff,
+                              int stride) {
+        int vec = vectorBound();
+        if (vec == 0) {
+            super.keyScores4(sec, count, q, qOff, attnScale, scores, scoresOff, stride);
+            return;
+        }
+        float[] p = decodeParams(sec, count);
+        int q1 = qOff + headDim;
+        int q2 = q1 + headDim;
+        int q3 = q2 + headDim;
+        int s1 = scoresOff + stride;
+        int s2 = s1 + stride;
+        int s3 = s2 + stride;
+        for (int s = 0; s < count; s++) {
+            long r = row(sec, s);
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int d = 0; d < vec; d += F.length()) {
+                FloatVector k = codesAt(r + d);
+                a0 = k.fma(FloatVector.fromArray(F, q, qOff + d), a0);
+                a1 = k.fma(FloatVector.fromArray(F, q, q1 + d), a1);
+                a2 = k.fma(FloatVector.fromArray(F, q, q2 + d), a2);
+                a3 = k.fma(FloatVector.fromArray(F, q, q3 + d), a3);
+            }
+            scores[scoresOff + s] = dot(sum(a0), r, q, qOff, vec);
+            scores[s1 + s] = dot(sum(a1), r, q, q1, vec);
+            scores[s2 + s] = dot(sum(a2), r, q, q2, vec);
+            scores[s3 + s] = dot(sum(a3), r, q, q3, vec);
+        }
+        codeDotsToScores(scores, scoresOff, count, p, querySum(q, qOff), attnScale);
+        codeDotsToScores(scores, s1, count, p, querySum(q, q1), attnScale);
+        codeDotsToScores(scores, s2, count, p, querySum(q, q2), attnScale);
+        codeDotsToScores(scores, s3, count, p, querySum(q, q3), attnScale);
     }
 
     /** q·b: the vector part plus the columns from vec on (scalar). */
@@ -98,19 +140,16 @@ public final class Int8KvCache extends QuantizedKvCache {
 
     /**
      * Up to four vectors of the head at a time, held in registers across all the block's slots
-     * (see {@link Bf16KvCache#accumulateValues}); every element still adds the slots in order, so
-     * the result is the same bits.
+     * (see {@link Bf16KvCache#accumulateValues1}), with weight × scale folded once per block.
+     * Every element still adds the slots in order.
      */
     @Override
-    public void accumulateValues(int layer, int block, int kvHead, int count, float[] weights, float[] acc, int accOff) {
-        long sec = section(block, layer, VALUE, kvHead);
+    protected void accumulateValues1(long sec, int count, float[] weights, int weightsOff, float[] acc, int accOff) {
+        float[] p = decodeParams(sec, count);
+        int cw = scaledWeightsRow(0);
+        scaleWeights(weights, weightsOff, count, p, cw);
         int lanes = F.length();
         int vec = vectorBound();
-        float correction = 0f;
-        for (int s = 0; s < count; s++) {
-            long p = params(sec, s);
-            correction += weights[s] * scale(p) * zero(p);
-        }
         int d = 0;
         for (; d + 4 * lanes <= vec; d += 4 * lanes) {
             FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d);
@@ -119,7 +158,7 @@ public final class Int8KvCache extends QuantizedKvCache {
             FloatVector a3 = FloatVector.fromArray(F, acc, accOff + d + 3 * lanes);
             for (int s = 0; s < count; s++) {
                 long r = row(sec, s) + d;
-                FloatVector c = FloatVector.broadcast(F, weights[s] * scale(params(sec, s)));
+                FloatVector c = FloatVector.broadcast(F, p[cw + s]);
                 a0 = codesAt(r).fma(c, a0);
                 a1 = codesAt(r + lanes).fma(c, a1);
                 a2 = codesAt(r + 2L * lanes).fma(c, a2);
@@ -133,17 +172,102 @@ public final class Int8KvCache extends QuantizedKvCache {
         for (; d < vec; d += lanes) {
             FloatVector a = FloatVector.fromArray(F, acc, accOff + d);
             for (int s = 0; s < count; s++) {
-                a = codesAt(row(sec, s) + d).fma(FloatVector.broadcast(F, weights[s] * scale(params(sec, s))), a);
+                a = codesAt(row(sec, s) + d).fma(FloatVector.broadcast(F, p[cw + s]), a);
             }
             a.intoArray(acc, accOff + d);
         }
-        for (; d < headDim; d++) {
+        finishValues(sec, count, d, p, cw, acc, accOff);
+    }
+
+    /**
+     * Four query heads of a GQA group: two vectors of each head's accumulator at a time stay in
+     * registers across the block's slots, and each value row is widened once for all four.
+     * Every element still adds the slots in order, so the same bits as {@link #accumulateValues1}.
+     */
+    @Override
+    protected void accumulateValues4(long sec, int count, float[] weights, int weightsOff, int stride, float[] acc,
+                                     int accOff) {
+        float[] p = decodeParams(sec, count);
+        int w0 = scaledWeightsRow(0);
+        int w1 = scaledWeightsRow(1);
+        int w2 = scaledWeightsRow(2);
+        int w3 = scaledWeightsRow(3);
+        scaleWeights(weights, weightsOff, count, p, w0);
+        scaleWeights(weights, weightsOff + stride, count, p, w1);
+        scaleWeights(weights, weightsOff + 2 * stride, count, p, w2);
+        scaleWeights(weights, weightsOff + 3 * stride, count, p, w3);
+        int lanes = F.length();
+        int vec = vectorBound();
+        int c1 = accOff + headDim;
+        int c2 = c1 + headDim;
+        int c3 = c2 + headDim;
+        int d = 0;
+        for (; d + 2 * lanes <= vec; d += 2 * lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d), b0 = FloatVector.fromArray(F, acc, accOff + d + lanes);
+            FloatVector a1 = FloatVector.fromArray(F, acc, c1 + d), b1 = FloatVector.fromArray(F, acc, c1 + d + lanes);
+            FloatVector a2 = FloatVector.fromArray(F, acc, c2 + d), b2 = FloatVector.fromArray(F, acc, c2 + d + lanes);
+            FloatVector a3 = FloatVector.fromArray(F, acc, c3 + d), b3 = FloatVector.fromArray(F, acc, c3 + d + lanes);
+            for (int s = 0; s < count; s++) {
+                long r = row(sec, s) + d;
+                FloatVector x = codesAt(r);
+                FloatVector y = codesAt(r + lanes);
+                FloatVector c = FloatVector.broadcast(F, p[w0 + s]);
+                a0 = x.fma(c, a0);
+                b0 = y.fma(c, b0);
+                c = FloatVector.broadcast(F, p[w1 + s]);
+                a1 = x.fma(c, a1);
+                b1 = y.fma(c, b1);
+                c = FloatVector.broadcast(F, p[w2 + s]);
+                a2 = x.fma(c, a2);
+                b2 = y.fma(c, b2);
+                c = FloatVector.broadcast(F, p[w3 + s]);
+                a3 = x.fma(c, a3);
+                b3 = y.fma(c, b3);
+            }
+            a0.intoArray(acc, accOff + d);
+            b0.intoArray(acc, accOff + d + lanes);
+            a1.intoArray(acc, c1 + d);
+            b1.intoArray(acc, c1 + d + lanes);
+            a2.intoArray(acc, c2 + d);
+            b2.intoArray(acc, c2 + d + lanes);
+            a3.intoArray(acc, c3 + d);
+            b3.intoArray(acc, c3 + d + lanes);
+        }
+        for (; d < vec; d += lanes) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOff + d);
+            FloatVector a1 = FloatVector.fromArray(F, acc, c1 + d);
+            FloatVector a2 = FloatVector.fromArray(F, acc, c2 + d);
+            FloatVector a3 = FloatVector.fromArray(F, acc, c3 + d);
+            for (int s = 0; s < count; s++) {
+                FloatVector x = codesAt(row(sec, s) + d);
+                a0 = x.fma(FloatVector.broadcast(F, p[w0 + s]), a0);
+                a1 = x.fma(FloatVector.broadcast(F, p[w1 + s]), a1);
+                a2 = x.fma(FloatVector.broadcast(F, p[w2 + s]), a2);
+                a3 = x.fma(FloatVector.broadcast(F, p[w3 + s]), a3);
+            }
+            a0.intoArray(acc, accOff + d);
+            a1.intoArray(acc, c1 + d);
+            a2.intoArray(acc, c2 + d);
+            a3.intoArray(acc, c3 + d);
+        }
+        finishValues(sec, count, d, p, w0, acc, accOff);
+        finishValues(sec, count, d, p, w1, acc, c1);
+        finishValues(sec, count, d, p, w2, acc, c2);
+        finishValues(sec, count, d, p, w3, acc, c3);
+    }
+
+    /**
+     * The value sums of columns [from, headDim), past the vector loops, then the zero points'
+     * share removed from every column; cw is the head's row of scaled weights in p.
+     */
+    private void finishValues(long sec, int count, int from, float[] p, int cw, float[] acc, int accOff) {
+        for (int d = from; d < headDim; d++) {
             float v = acc[accOff + d];
             for (int s = 0; s < count; s++) {
-                v += weights[s] * scale(params(sec, s)) * pool.get(BYTE, row(sec, s) + d);
+                v += p[cw + s] * pool.get(BYTE, row(sec, s) + d);
             }
             acc[accOff + d] = v;
         }
-        subtractZeroShare(acc, accOff, correction);
+        subtractZeroShare(acc, accOff, zeroShare(p, cw, count));
     }
 }

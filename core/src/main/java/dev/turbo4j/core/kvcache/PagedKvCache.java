@@ -75,6 +75,62 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
         store(section(block, layer, VALUE, kvHead), slot, v, vOff);
     }
 
+    @Override
+    public final void keyScores(int layer, int block, int kvHead, int count, int heads, float[] q, int qOff,
+                                float scale, float[] scores, int stride) {
+        long section = section(block, layer, KEY, kvHead);
+        int g = 0;
+        for (; g + 4 <= heads; g += 4) {
+            keyScores4(section, count, q, qOff + g * headDim, scale, scores, g * stride, stride);
+        }
+        for (; g < heads; g++) {
+            keyScores1(section, count, q, qOff + g * headDim, scale, scores, g * stride);
+        }
+    }
+
+    @Override
+    public final void accumulateValues(int layer, int block, int kvHead, int count, int heads, float[] weights,
+                                       int stride, float[] acc, int accOff) {
+        long section = section(block, layer, VALUE, kvHead);
+        int g = 0;
+        for (; g + 4 <= heads; g += 4) {
+            accumulateValues4(section, count, weights, g * stride, stride, acc, accOff + g * headDim);
+        }
+        for (; g < heads; g++) {
+            accumulateValues1(section, count, weights, g * stride, acc, accOff + g * headDim);
+        }
+    }
+
+    /** scores[scoresOff + i] = scale * (q · K[slot i]) for one query head. */
+    protected abstract void keyScores1(long section, int count, float[] q, int qOff, float scale, float[] scores,
+                                       int scoresOff);
+
+    /**
+     * Scores of four query heads (q rows headDim apart, score rows stride apart). By default
+     * one head after another; a format overrides it to widen each key once for all four.
+     */
+    protected void keyScores4(long section, int count, float[] q, int qOff, float scale, float[] scores,
+                              int scoresOff, int stride) {
+        for (int g = 0; g < 4; g++) {
+            keyScores1(section, count, q, qOff + g * headDim, scale, scores, scoresOff + g * stride);
+        }
+    }
+
+    /** acc[accOff + d] += sum_i weights[weightsOff + i] * V[slot i][d] for one query head. */
+    protected abstract void accumulateValues1(long section, int count, float[] weights, int weightsOff, float[] acc,
+                                              int accOff);
+
+    /**
+     * Value sums of four query heads (weight rows stride apart, accumulators headDim apart).
+     * By default one head after another; a format overrides it to widen each value row once.
+     */
+    protected void accumulateValues4(long section, int count, float[] weights, int weightsOff, int stride,
+                                     float[] acc, int accOff) {
+        for (int g = 0; g < 4; g++) {
+            accumulateValues1(section, count, weights, weightsOff + g * stride, acc, accOff + g * headDim);
+        }
+    }
+
     /** Encodes headDim floats into a slot of a section. */
     protected abstract void store(long section, int slot, float[] src, int off);
 

@@ -1,6 +1,7 @@
 package dev.turbo4j.core.kvcache;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,6 +24,7 @@ abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache,
     protected final int[] codes;
     private final int levels;
     private final int storedZeroOffset;
+    private final ThreadLocal<float[]> scratch;
 
     /**
      * @param levels           2^bits
@@ -34,6 +36,7 @@ abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache,
         this.codes = new int[spec.headDim()];
         this.levels = levels;
         this.storedZeroOffset = storedZeroOffset;
+        this.scratch = ThreadLocal.withInitial(() -> new float[6 * spec.blockSize()]);
     }
 
     @Override
@@ -67,7 +70,80 @@ abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache,
 
     /** Score of a row whose code dot product with q is {@code codeDot}. */
     protected final float score(long params, float codeDot, float querySum, float attnScale) {
-        return scale(params) * (codeDot - zero(params) * querySum) * attnScale;
+        return score(scale(params), zero(params), codeDot, querySum, attnScale);
+    }
+
+    /** Score of a row with the given scale and zero point whose code dot product with q is {@code codeDot}. */
+    protected static float score(float scale, int zero, float codeDot, float querySum, float attnScale) {
+        return scale * (codeDot - zero * querySum) * attnScale;
+    }
+
+    /**
+     * The scales and zero points of a section's slots [0, count) as floats, in this thread's
+     * scratch: scales at [0, count), zero points at [blockSize, blockSize + count). Decoding them
+     * once per block lets the vector loops share them across the query heads of a group; the
+     * scratch has room for four rows of scaled weights after them ({@link #scaledWeightsRow}).
+     */
+    protected final float[] decodeParams(long section, int count) {
+        float[] p = scratch.get();
+        int blockSize = spec.blockSize();
+        for (int s = 0; s < count; s++) {
+            long at = params(section, s);
+            p[s] = scale(at);
+            p[blockSize + s] = zero(at);
+        }
+        return p;
+    }
+
+    /** Where row g of scaled weights starts in the {@link #decodeParams} scratch. */
+    protected final int scaledWeightsRow(int g) {
+        return (2 + g) * spec.blockSize();
+    }
+
+    /** p[to + i] = weights[from + i] · scale[i]: the slots' value weights with the row scales folded in. */
+    protected final void scaleWeights(float[] weights, int from, int count, float[] p, int to) {
+        int vec = F.loopBound(count);
+        int i = 0;
+        for (; i < vec; i += F.length()) {
+            FloatVector.fromArray(F, weights, from + i).mul(FloatVector.fromArray(F, p, i)).intoArray(p, to + i);
+        }
+        for (; i < count; i++) {
+            p[to + i] = weights[from + i] * p[i];
+        }
+    }
+
+    /** Σ cw[i] · zero[i] for scaled weights cw at p[from ..]: the zero points' share of a value sum. */
+    protected final float zeroShare(float[] p, int from, int count) {
+        int zeros = spec.blockSize();
+        int vec = F.loopBound(count);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < vec; i += F.length()) {
+            acc = FloatVector.fromArray(F, p, from + i).fma(FloatVector.fromArray(F, p, zeros + i), acc);
+        }
+        float share = sum(acc);
+        for (; i < count; i++) {
+            share += p[from + i] * p[zeros + i];
+        }
+        return share;
+    }
+
+    /**
+     * Turns code dot products x[off + i] = q·code of slots [0, count) into scores,
+     * scale · (q·code − zero · Σq) · attnScale, with the {@link #decodeParams} of the block.
+     */
+    protected final void codeDotsToScores(float[] x, int off, int count, float[] p, float querySum, float attnScale) {
+        int zeros = spec.blockSize();
+        int vec = F.loopBound(count);
+        int i = 0;
+        for (; i < vec; i += F.length()) {
+            FloatVector dots = FloatVector.fromArray(F, x, off + i);
+            FloatVector zeroShare = FloatVector.fromArray(F, p, zeros + i).mul(querySum);
+            FloatVector.fromArray(F, p, i).mul(dots.sub(zeroShare)).mul(attnScale).intoArray(x, off + i);
+        }
+        for (; i < count; i++) {
+            x[off + i] = p[i] * (x[off + i] - p[zeros + i] * querySum) * attnScale;
+        }
     }
 
     /** Removes the zero points' share, Σ weight · scale · zero, from every accumulated value. */

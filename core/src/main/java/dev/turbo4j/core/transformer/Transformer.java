@@ -46,7 +46,7 @@ public final class Transformer {
         this.rope = new Rope(config);
         this.qkv = QkvLayout.of(config);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
-        this.attentionScratch = ThreadLocal.withInitial(() -> new Attention(1, config.headDim()));
+        this.attentionScratch = ThreadLocal.withInitial(() -> new Attention(1, config.headDim(), config.headsPerKvHead()));
     }
 
     public ModelConfig config() {
@@ -186,80 +186,93 @@ public final class Transformer {
 
     private void attention(int layer, List<SequenceChunk> chunks, int[] chunkOf, int[] positionOf, int tokens,
                            KvCache cache) {
-        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int group = config.headsPerKvHead();
         int blockSize = cache.spec().blockSize();
         int longest = 0;
         for (int t = 0; t < tokens; t++) {
             longest = Math.max(longest, positionOf[t] + 1);
         }
-        // Few (token, head) tasks but a long context: split each task's KV range instead.
-        if (tokens * heads < 2 * pool.threads() && longest >= SPLIT_K_MIN_CONTEXT) {
+        // Few (token, kv head) tasks but a long context: split each task's KV range instead.
+        if (tokens * kvHeads < 2 * pool.threads() && longest >= SPLIT_K_MIN_CONTEXT) {
             splitKAttention(layer, chunks, chunkOf, positionOf, tokens, cache, blockSize);
             return;
         }
-        pool.parallelFor(tokens * heads, (s, e) -> {
+        // One task per (token, kv head): the group of query heads sharing it reads each key once.
+        pool.parallelFor(tokens * kvHeads, (s, e) -> {
             Attention attn = scratch(blockSize);
             for (int i = s; i < e; i++) {
-                int t = i / heads;
-                int h = i % heads;
-                attn.attend(cache, layer, chunks.get(chunkOf[t]).blockTable(), positionOf[t] + 1, h / config.headsPerKvHead(),
+                int t = i / kvHeads;
+                int kvHead = i % kvHeads;
+                int h = kvHead * group;
+                attn.attend(cache, layer, chunks.get(chunkOf[t]).blockTable(), positionOf[t] + 1, kvHead, group,
                         ws.qkv, t * qkv.width() + qkv.q(h), attentionScale, ws.att, t * config.qDim() + h * config.headDim());
             }
         });
     }
 
     /**
-     * Split-k decoding: every (token, head) task's positions are cut into block-aligned parts,
-     * one per worker; each worker computes its parts' partial softmax state, then the parts are
-     * merged per task.
+     * Split-k decoding: every (token, kv head) task's positions are cut into block-aligned
+     * parts, one per worker; each worker computes its parts' partial softmax state for the
+     * group's heads, then the parts are merged per head.
      */
     private void splitKAttention(int layer, List<SequenceChunk> chunks, int[] chunkOf, int[] positionOf, int tokens,
                                  KvCache cache, int blockSize) {
-        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int group = config.headsPerKvHead();
         int parts = pool.threads();
-        int tasks = tokens * heads;
+        int tasks = tokens * kvHeads;
         int headDim = config.headDim();
-        float[] maxes = new float[tasks * parts];
-        float[] sums = new float[tasks * parts];
-        float[][] accs = new float[tasks * parts][headDim];
+        // Per (task, part): the group's maxes and sums, and its accumulators.
+        float[] maxes = new float[tasks * parts * group];
+        float[] sums = new float[tasks * parts * group];
+        float[][] accs = new float[tasks * parts][group * headDim];
         pool.parallelFor(tasks * parts, (s, e) -> {
             Attention attn = scratch(blockSize);
-            float[] state = new float[2];
             for (int i = s; i < e; i++) {
                 int task = i / parts;
                 int part = i % parts;
-                int t = task / heads;
-                int h = task % heads;
+                int t = task / kvHeads;
+                int kvHead = task % kvHeads;
                 int length = positionOf[t] + 1;
                 int blocks = (length + blockSize - 1) / blockSize;
                 int from = Math.min(length, (int) ((long) blocks * part / parts) * blockSize);
                 int to = Math.min(length, (int) ((long) blocks * (part + 1) / parts) * blockSize);
                 if (from >= to) {
-                    sums[i] = 0f;
-                    maxes[i] = Float.NEGATIVE_INFINITY;
+                    java.util.Arrays.fill(sums, i * group, (i + 1) * group, 0f);
+                    java.util.Arrays.fill(maxes, i * group, (i + 1) * group, Float.NEGATIVE_INFINITY);
                     continue;
                 }
-                attn.attendRange(cache, layer, chunks.get(chunkOf[t]).blockTable(), from, to, h / config.headsPerKvHead(),
-                        ws.qkv, t * qkv.width() + qkv.q(h), attentionScale, state);
-                maxes[i] = state[0];
-                sums[i] = state[1];
-                System.arraycopy(attn.accumulator(), 0, accs[i], 0, headDim);
+                attn.attendRange(cache, layer, chunks.get(chunkOf[t]).blockTable(), from, to, kvHead, group,
+                        ws.qkv, t * qkv.width() + qkv.q(kvHead * group), attentionScale);
+                for (int g = 0; g < group; g++) {
+                    maxes[i * group + g] = attn.max(g);
+                    sums[i * group + g] = attn.sum(g);
+                }
+                System.arraycopy(attn.accumulator(), 0, accs[i], 0, group * headDim);
             }
         });
+        float[] headMaxes = new float[parts];
+        float[] headSums = new float[parts];
         for (int task = 0; task < tasks; task++) {
-            int t = task / heads;
-            int h = task % heads;
+            int t = task / kvHeads;
+            int kvHead = task % kvHeads;
             float[][] taskAccs = java.util.Arrays.copyOfRange(accs, task * parts, (task + 1) * parts);
-            Attention.merge(java.util.Arrays.copyOfRange(maxes, task * parts, (task + 1) * parts),
-                    java.util.Arrays.copyOfRange(sums, task * parts, (task + 1) * parts), taskAccs, parts, ws.att,
-                    t * config.qDim() + h * headDim);
+            for (int g = 0; g < group; g++) {
+                for (int p = 0; p < parts; p++) {
+                    headMaxes[p] = maxes[(task * parts + p) * group + g];
+                    headSums[p] = sums[(task * parts + p) * group + g];
+                }
+                Attention.merge(headMaxes, headSums, taskAccs, g * headDim, headDim, parts, ws.att,
+                        t * config.qDim() + (kvHead * group + g) * headDim);
+            }
         }
     }
 
     private Attention scratch(int blockSize) {
         Attention attn = attentionScratch.get();
-        if (!attn.fits(blockSize)) {
-            attn = new Attention(blockSize, config.headDim());
+        if (!attn.fits(blockSize, config.headsPerKvHead())) {
+            attn = new Attention(blockSize, config.headDim(), config.headsPerKvHead());
             attentionScratch.set(attn);
         }
         return attn;

@@ -41,42 +41,93 @@ class KvCacheFormatsTest {
                         cache.write(1, block, slot, 2, k, 0, v, 0);
                     }
                 }
-                float[] q = new float[headDim + 3];
+                // Six query heads share the kv head: one group of four and two single heads.
+                int heads = 6;
+                int stride = blockSize + 1;
+                float[] q = new float[heads * headDim + 3];
                 for (int d = 0; d < q.length; d++) {
                     q[d] = (float) rnd.nextGaussian();
                 }
-                float[] scores = new float[blockSize];
-                cache.keyScores(1, 2, 2, 7, q, 3, 0.5f, scores);
+                float[] scores = new float[heads * stride];
+                cache.keyScores(1, 2, 2, 7, heads, q, 3, 0.5f, scores, stride);
                 float[] row = new float[headDim];
                 // The sums add onto what the accumulator holds (attention carries it across blocks).
-                float[] acc = new float[headDim + 1];
+                float[] acc = new float[heads * headDim + 1];
                 for (int d = 0; d < acc.length; d++) {
                     acc[d] = (float) rnd.nextGaussian();
                 }
                 float[] expectedAcc = acc.clone();
-                float[] weights = new float[blockSize];
+                float[] weights = new float[heads * stride];
                 for (int s = 0; s < 7; s++) {
-                    cache.readRow(2, 1, 0, 2, s, row, 0);
-                    double dot = 0;
-                    for (int d = 0; d < headDim; d++) {
-                        dot += q[3 + d] * row[d];
-                    }
-                    assertThat(scores[s]).as("%s head_dim %d slot %d", format, headDim, s)
-                            .isCloseTo((float) (dot * 0.5), within(1e-4f * (1 + (float) Math.abs(dot))));
-                    weights[s] = rnd.nextFloat();
-                    cache.readRow(2, 1, 1, 2, s, row, 0);
-                    for (int d = 0; d < headDim; d++) {
-                        expectedAcc[1 + d] += weights[s] * row[d];
+                    for (int g = 0; g < heads; g++) {
+                        cache.readRow(2, 1, 0, 2, s, row, 0);
+                        double dot = 0;
+                        for (int d = 0; d < headDim; d++) {
+                            dot += q[3 + g * headDim + d] * row[d];
+                        }
+                        assertThat(scores[g * stride + s]).as("%s head_dim %d head %d slot %d", format, headDim, g, s)
+                                .isCloseTo((float) (dot * 0.5), within(1e-4f * (1 + (float) Math.abs(dot))));
+                        float w = rnd.nextFloat();
+                        weights[g * stride + s] = w;
+                        cache.readRow(2, 1, 1, 2, s, row, 0);
+                        for (int d = 0; d < headDim; d++) {
+                            expectedAcc[1 + g * headDim + d] += w * row[d];
+                        }
                     }
                 }
-                cache.accumulateValues(1, 2, 2, 7, weights, acc, 1);
-                for (int d = 0; d < headDim; d++) {
-                    assertThat(acc[1 + d]).as("%s head_dim %d value %d", format, headDim, d)
-                            .isCloseTo(expectedAcc[1 + d], within(1e-4f * (1 + Math.abs(expectedAcc[1 + d]))));
+                // Past count: scores left alone, weights ignored.
+                assertThat(scores[7]).isZero();
+                weights[7] = 1e6f;
+                cache.accumulateValues(1, 2, 2, 7, heads, weights, stride, acc, 1);
+                for (int i = 1; i < acc.length; i++) {
+                    assertThat(acc[i]).as("%s head_dim %d value %d", format, headDim, i - 1)
+                            .isCloseTo(expectedAcc[i], within(1e-4f * (1 + Math.abs(expectedAcc[i]))));
                 }
             }
         }
         assertThat(SimdSpecies.bits()).isEqualTo(Integer.getInteger("turbo4j.test.expectedVectorBits", SimdSpecies.bits()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KvFormat.class)
+    void aGroupOfHeadsGivesTheSameBitsAsOneHeadAtATime(KvFormat format) {
+        for (int headDim : new int[] {64, 40}) {
+            int blockSize = 16;
+            int heads = 4;
+            Random rnd = new Random(7);
+            try (PagedKvCache cache = PagedKvCache.create(new KvCacheSpec(1, 1, headDim, blockSize, 1, format))) {
+                float[] k = new float[headDim];
+                float[] v = new float[headDim];
+                for (int slot = 0; slot < blockSize; slot++) {
+                    for (int d = 0; d < headDim; d++) {
+                        k[d] = (float) rnd.nextGaussian();
+                        v[d] = (float) rnd.nextGaussian();
+                    }
+                    cache.write(0, 0, slot, 0, k, 0, v, 0);
+                }
+                float[] q = new float[heads * headDim];
+                for (int i = 0; i < q.length; i++) {
+                    q[i] = (float) rnd.nextGaussian();
+                }
+                float[] grouped = new float[heads * blockSize];
+                float[] single = new float[heads * blockSize];
+                cache.keyScores(0, 0, 0, 13, heads, q, 0, 0.3f, grouped, blockSize);
+                for (int g = 0; g < heads; g++) {
+                    float[] one = new float[blockSize];
+                    cache.keyScores(0, 0, 0, 13, 1, q, g * headDim, 0.3f, one, blockSize);
+                    System.arraycopy(one, 0, single, g * blockSize, blockSize);
+                }
+                assertThat(grouped).as("%s scores, head_dim %d", format, headDim).containsExactly(single);
+                float[] groupedAcc = new float[heads * headDim];
+                float[] singleAcc = new float[heads * headDim];
+                cache.accumulateValues(0, 0, 0, 13, heads, grouped, blockSize, groupedAcc, 0);
+                for (int g = 0; g < heads; g++) {
+                    float[] weights = java.util.Arrays.copyOfRange(grouped, g * blockSize, (g + 1) * blockSize);
+                    cache.accumulateValues(0, 0, 0, 13, 1, weights, blockSize, singleAcc, g * headDim);
+                }
+                assertThat(groupedAcc).as("%s value sums, head_dim %d", format, headDim).containsExactly(singleAcc);
+            }
+        }
     }
 
     @ParameterizedTest

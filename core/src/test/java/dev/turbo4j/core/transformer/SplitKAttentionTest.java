@@ -48,22 +48,21 @@ class SplitKAttentionTest {
             }
             int length = 301;
             float[] whole = new float[32];
-            new Attention(16, 32).attend(cache, 0, table, length, 0, q, 0, 0.2f, whole, 0);
+            new Attention(16, 32, 1).attend(cache, 0, table, length, 0, 1, q, 0, 0.2f, whole, 0);
             float[] maxes = new float[4];
             float[] sums = new float[4];
             float[][] accs = new float[4][];
             int[] from = {0, 64, 160, 288};
             int[] to = {64, 160, 288, length};
             for (int p = 0; p < 4; p++) {
-                Attention a = new Attention(16, 32);
-                float[] state = new float[2];
-                a.attendRange(cache, 0, table, from[p], to[p], 0, q, 0, 0.2f, state);
-                maxes[p] = state[0];
-                sums[p] = state[1];
+                Attention a = new Attention(16, 32, 1);
+                a.attendRange(cache, 0, table, from[p], to[p], 0, 1, q, 0, 0.2f);
+                maxes[p] = a.max(0);
+                sums[p] = a.sum(0);
                 accs[p] = a.accumulator().clone();
             }
             float[] merged = new float[33];
-            Attention.merge(maxes, sums, accs, 4, merged, 1);
+            Attention.merge(maxes, sums, accs, 0, 32, 4, merged, 1);
             for (int d = 0; d < 32; d++) {
                 assertThat(merged[1 + d]).isCloseTo(whole[d], within(1e-5f));
             }
@@ -79,7 +78,7 @@ class SplitKAttentionTest {
         float[] split;
         try (Model m = Model.load(dir)) {
             single = lastDecodeLogits(m, new WorkerPool(1), prompt);
-            // 4 heads × 1 token < 2 × 4 threads, context ≥ 256: the split-k path
+            // 2 kv heads × 1 token < 2 × 4 threads, context ≥ 256: the split-k path
             split = lastDecodeLogits(m, new WorkerPool(4), prompt);
         }
         assertThat(prompt.length).isGreaterThan(Transformer.SPLIT_K_MIN_CONTEXT);
