@@ -87,7 +87,7 @@ public final class Bf16KvCache extends PagedKvCache {
 
     /**
      * Four query heads of a GQA group: each key is widened once and fed to all four heads'
-     * FMA chains. Each head's sum is the one {@link #keyScores1} computes, so the same bits.
+     * FMA chains. Each head's sum is the one {@link #keyScores1} computes, in the same order.
      */
     @Override
     protected void keyScores4(long base, int count, float[] q, int qOff, float scale, float[] scores, int scoresOff,
@@ -175,7 +175,7 @@ public final class Bf16KvCache extends PagedKvCache {
     /**
      * Four query heads of a GQA group: two vectors of each head's accumulator at a time stay in
      * registers across the block's slots, and each value row is widened once for all four.
-     * Every element still adds the slots in order, so the same bits as {@link #accumulateValues1}.
+     * Every element adds the slots in the order {@link #accumulateValues1} does.
      */
     @Override
     protected void accumulateValues4(long base, int count, float[] weights, int weightsOff, int stride, float[] acc,

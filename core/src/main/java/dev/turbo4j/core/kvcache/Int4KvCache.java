@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-import java.nio.ByteOrder;
 
 /**
  * KV blocks in int4 (quant_policy 4): byte j of a row holds element j in its low nibble and
@@ -13,7 +12,6 @@ import java.nio.ByteOrder;
  * of the loops as in {@link Int8KvCache}.
  */
 public final class Int4KvCache extends QuantizedKvCache {
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final int half;
 
@@ -33,11 +31,12 @@ public final class Int4KvCache extends QuantizedKvCache {
     public void readRow(int block, int layer, int kind, int kvHead, int slot, float[] dst, int off) {
         long sec = section(block, layer, kind, kvHead);
         long r = row(sec, slot);
-        long p = params(sec, slot);
+        int zero = zero(sec, slot);
+        float scale = scale(sec, slot);
         for (int j = 0; j < half; j++) {
             int b = pool.get(BYTE, r + j) & 0xFF;
-            dst[off + j] = ((b & 0x0F) - zero(p)) * scale(p);
-            dst[off + j + half] = ((b >>> 4) - zero(p)) * scale(p);
+            dst[off + j] = ((b & 0x0F) - zero) * scale;
+            dst[off + j + half] = ((b >>> 4) - zero) * scale;
         }
     }
 
@@ -74,8 +73,7 @@ public final class Int4KvCache extends QuantizedKvCache {
                 int b = pool.get(BYTE, r + j) & 0xFF;
                 dot += q[qOff + j] * (b & 0x0F) + q[qOff + half + j] * (b >>> 4);
             }
-            long p = params(sec, s);
-            scores[scoresOff + s] = score(p, dot, qSum, attnScale);
+            scores[scoresOff + s] = score(sec, s, dot, qSum, attnScale);
         }
     }
 
@@ -85,10 +83,9 @@ public final class Int4KvCache extends QuantizedKvCache {
         float correction = 0f;
         for (int s = 0; s < count; s++) {
             long r = row(sec, s);
-            long p = params(sec, s);
-            float c = weights[weightsOff + s] * scale(p);
+            float c = weights[weightsOff + s] * scale(sec, s);
             FloatVector cv = FloatVector.broadcast(F, c);
-            correction += c * zero(p);
+            correction += c * zero(sec, s);
             int j = 0;
             for (; j < vec; j += F.length()) {
                 ByteVector b = ByteVector.fromMemorySegment(B, pool, r + j, LE);

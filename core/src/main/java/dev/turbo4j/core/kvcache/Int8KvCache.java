@@ -29,9 +29,10 @@ public final class Int8KvCache extends QuantizedKvCache {
     public void readRow(int block, int layer, int kind, int kvHead, int slot, float[] dst, int off) {
         long sec = section(block, layer, kind, kvHead);
         long r = row(sec, slot);
-        long p = params(sec, slot);
+        int zero = zero(sec, slot);
+        float scale = scale(sec, slot);
         for (int d = 0; d < headDim; d++) {
-            dst[off + d] = (pool.get(BYTE, r + d) - zero(p)) * scale(p);
+            dst[off + d] = (pool.get(BYTE, r + d) - zero) * scale;
         }
     }
 
@@ -41,7 +42,7 @@ public final class Int8KvCache extends QuantizedKvCache {
 
     /** The L codes at byte offset {@code at}, as floats (b, without the zero point). */
     private FloatVector codesAt(long at) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, pool, at, java.nio.ByteOrder.LITTLE_ENDIAN)
+        return (FloatVector) ByteVector.fromMemorySegment(B, pool, at, LE)
                 .convertShape(VectorOperators.B2F, F, 0);
     }
 
@@ -91,7 +92,7 @@ public final class Int8KvCache extends QuantizedKvCache {
 
     /**
      * Four query heads of a GQA group: each key's codes are widened once for all four heads'
-     * FMA chains. Each head's score is the one {@link #keyScores1} computes, so the same bits.
+     * FMA chains. Each head's score is the one {@link #keyScores1} computes, in the same order.
      */
     @Override
     protected void keyScores4(long sec, int count, float[] q, int qOff, float attnScale, float[] scores, int scoresOff,
@@ -182,7 +183,7 @@ public final class Int8KvCache extends QuantizedKvCache {
     /**
      * Four query heads of a GQA group: two vectors of each head's accumulator at a time stay in
      * registers across the block's slots, and each value row is widened once for all four.
-     * Every element still adds the slots in order, so the same bits as {@link #accumulateValues1}.
+     * Every element adds the slots in the order {@link #accumulateValues1} does.
      */
     @Override
     protected void accumulateValues4(long sec, int count, float[] weights, int weightsOff, int stride, float[] acc,

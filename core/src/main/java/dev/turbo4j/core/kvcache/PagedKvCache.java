@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The block pool in one off-heap segment (no heap pressure, no 2 GB limit; on huge pages where
  * Linux offers them, see {@link LargePages}). This class owns
- * the layout — block, then [layer][K,V][kv head] sections, each holding the rows of the
- * block's slots followed by their quantization parameters — and subclasses the element
+ * the layout — block, then [layer][K,V][kv head] sections, each holding the quantization parameters of the
+ * block's slots (if the format has any) followed by their rows — and subclasses the element
  * format's loops. Each format also has a scalar {@link #readRow} that tests use as the
  * reference for its vector loops.
  */
@@ -25,6 +25,7 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
     protected final MemorySegment pool;
     protected final int headDim;
     protected final int rowBytes;
+    private final long rowsOffset;
     private final Arena arena;
     private final long blockStride;
     private final long sectionBytes;
@@ -33,6 +34,7 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
         this.spec = spec;
         this.headDim = spec.headDim();
         this.rowBytes = spec.format().rowBytes(headDim);
+        this.rowsOffset = (long) spec.blockSize() * spec.format().paramBytes();
         this.sectionBytes = spec.sectionBytes();
         this.blockStride = spec.bytesPerBlock();
         this.arena = Arena.ofShared();
@@ -54,14 +56,12 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
         return block * blockStride + ((long) (layer * 2 + kind) * spec.numKvHeads() + kvHead) * sectionBytes;
     }
 
-    /** Byte offset of a slot's row within a section. */
+    /**
+     * Byte offset of a slot's row within a section: the rows follow the section's quantization
+     * parameters (if any), so a block's parameters and then its rows are one forward stream.
+     */
     protected final long row(long section, int slot) {
-        return section + (long) slot * rowBytes;
-    }
-
-    /** Byte offset of a slot's quantization parameters within a section. */
-    protected final long params(long section, int slot) {
-        return section + (long) spec.blockSize() * rowBytes + (long) slot * spec.format().paramBytes();
+        return section + rowsOffset + (long) slot * rowBytes;
     }
 
     @Override

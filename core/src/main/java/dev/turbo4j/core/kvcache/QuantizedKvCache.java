@@ -2,23 +2,36 @@ package dev.turbo4j.core.kvcache;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.ValueLayout;
 
 /**
- * What the int8 and int4 KV formats share: per row an f16 scale and a one-byte zero point
- * after the rows of a section, x = (code − zero) · scale, and attention with the zero point
+ * What the int8 and int4 KV formats share: per row an f16 scale and a one-byte zero point,
+ * before the rows of a section (all the scales, then all the zero points, so vectors read a
+ * block's worth at once), x = (code − zero) · scale, and attention with the zero point
  * folded out of the inner loops — q·k = scale · (q·code − zero · Σq), and value sums
  * subtract zero · Σ(weight · scale) once per call.
  */
 abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache, Int4KvCache {
     protected static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     protected static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    protected static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;
     /** Bytes with as many lanes as F has floats; none below 256-bit vectors (no 32-bit shape). */
     protected static final VectorSpecies<Byte> B = F.vectorBitSize() >= 256
             ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+    /** Shorts (f16 scales) with as many lanes as F has floats. */
+    private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    /** 2^(127 − 15): turns an f16's bits moved into an f32's place into its value (normal or not). */
+    private static final float F16_EXPONENT_BIAS_GAP = 0x1p112f;
+    /** The first f16 bit pattern that is not a finite non-negative number (infinity). */
+    private static final short F16_INFINITY = 0x7C00;
 
     /** Codes of the row being stored (rows are written one at a time per cache). */
     protected final int[] codes;
@@ -43,34 +56,50 @@ abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache,
     protected final synchronized void store(long section, int slot, float[] src, int off) {
         int packed = RowQuantizer.quantize(src, off, headDim, levels, codes);
         storeCodes(row(section, slot));
-        long p = params(section, slot);
-        pool.set(SHORT, p, (short) packed);
-        pool.set(BYTE, p + 2, (byte) ((packed >>> 16) - storedZeroOffset));
+        pool.set(SHORT, scaleAt(section, slot), (short) packed);
+        pool.set(BYTE, zeroAt(section, slot), (byte) ((packed >>> 16) - storedZeroOffset));
+    }
+
+    /** Byte offset of a slot's f16 scale: a section starts with its scales. */
+    private long scaleAt(long section, int slot) {
+        return section + 2L * slot;
+    }
+
+    /** Byte offset of a slot's zero point: the section's zero points follow its scales. */
+    private long zeroAt(long section, int slot) {
+        return section + 2L * spec.blockSize() + slot;
     }
 
     /** Writes {@link #codes} into the row at byte offset {@code row}. */
     protected abstract void storeCodes(long row);
 
-    protected final float scale(long params) {
-        return Float.float16ToFloat(pool.get(SHORT, params));
+    protected final float scale(long section, int slot) {
+        return Float.float16ToFloat(pool.get(SHORT, scaleAt(section, slot)));
     }
 
-    protected final int zero(long params) {
-        return pool.get(BYTE, params + 2);
+    protected final int zero(long section, int slot) {
+        return pool.get(BYTE, zeroAt(section, slot));
     }
 
     /** Σ q[qOff .. qOff + headDim), the factor the zero points multiply in key scores. */
     protected final float querySum(float[] q, int qOff) {
-        float sum = 0f;
-        for (int d = 0; d < headDim; d++) {
+        // In vectors: a scalar chain of headDim dependent adds costs more than a block's keys.
+        int vec = F.loopBound(headDim);
+        FloatVector acc = FloatVector.zero(F);
+        int d = 0;
+        for (; d < vec; d += F.length()) {
+            acc = acc.add(FloatVector.fromArray(F, q, qOff + d));
+        }
+        float sum = sum(acc);
+        for (; d < headDim; d++) {
             sum += q[qOff + d];
         }
         return sum;
     }
 
     /** Score of a row whose code dot product with q is {@code codeDot}. */
-    protected final float score(long params, float codeDot, float querySum, float attnScale) {
-        return score(scale(params), zero(params), codeDot, querySum, attnScale);
+    protected final float score(long section, int slot, float codeDot, float querySum, float attnScale) {
+        return score(scale(section, slot), zero(section, slot), codeDot, querySum, attnScale);
     }
 
     /** Score of a row with the given scale and zero point whose code dot product with q is {@code codeDot}. */
@@ -87,10 +116,21 @@ abstract sealed class QuantizedKvCache extends PagedKvCache permits Int8KvCache,
     protected final float[] decodeParams(long section, int count) {
         float[] p = scratch.get();
         int blockSize = spec.blockSize();
-        for (int s = 0; s < count; s++) {
-            long at = params(section, s);
-            p[s] = scale(at);
-            p[blockSize + s] = zero(at);
+        int vec = B == null ? 0 : F.loopBound(count);
+        int s = 0;
+        for (; s < vec; s += F.length()) {
+            ShortVector halves = ShortVector.fromMemorySegment(HALVES, pool, scaleAt(section, s), LE);
+            if (halves.compare(VectorOperators.UGE, F16_INFINITY).anyTrue()) {
+                break; // a row with infinities or NaNs: leave it to the scalar decode
+            }
+            ((IntVector) halves.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .reinterpretAsFloats().mul(F16_EXPONENT_BIAS_GAP).intoArray(p, s);
+            ((FloatVector) ByteVector.fromMemorySegment(B, pool, zeroAt(section, s), LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).intoArray(p, blockSize + s);
+        }
+        for (; s < count; s++) {
+            p[s] = scale(section, s);
+            p[blockSize + s] = zero(section, s);
         }
         return p;
     }

@@ -90,7 +90,9 @@ class KvCacheFormatsTest {
 
     @ParameterizedTest
     @EnumSource(KvFormat.class)
-    void aGroupOfHeadsGivesTheSameBitsAsOneHeadAtATime(KvFormat format) {
+    void aGroupOfHeadsGivesWhatOneHeadAtATimeGives(KvFormat format) {
+        // Not compared bit for bit: a vector reduction's lane order differs between the
+        // interpreter and C2, so two calls can differ in the last bit as the JIT warms up.
         for (int headDim : new int[] {64, 40}) {
             int blockSize = 16;
             int heads = 4;
@@ -117,7 +119,7 @@ class KvCacheFormatsTest {
                     cache.keyScores(0, 0, 0, 13, 1, q, g * headDim, 0.3f, one, blockSize);
                     System.arraycopy(one, 0, single, g * blockSize, blockSize);
                 }
-                assertThat(grouped).as("%s scores, head_dim %d", format, headDim).containsExactly(single);
+                assertThat(grouped).as("%s scores, head_dim %d", format, headDim).containsExactly(single, within(1e-5f));
                 float[] groupedAcc = new float[heads * headDim];
                 float[] singleAcc = new float[heads * headDim];
                 cache.accumulateValues(0, 0, 0, 13, heads, grouped, blockSize, groupedAcc, 0);
@@ -125,7 +127,7 @@ class KvCacheFormatsTest {
                     float[] weights = java.util.Arrays.copyOfRange(grouped, g * blockSize, (g + 1) * blockSize);
                     cache.accumulateValues(0, 0, 0, 13, 1, weights, blockSize, singleAcc, g * headDim);
                 }
-                assertThat(groupedAcc).as("%s value sums, head_dim %d", format, headDim).containsExactly(singleAcc);
+                assertThat(groupedAcc).as("%s value sums, head_dim %d", format, headDim).containsExactly(singleAcc, within(1e-5f));
             }
         }
     }
