@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Decode attention of one token on one thread: every query head of every layer of the
  * Llama-3.2-1B shape (16 layers, 32 query heads over 8 KV heads, head_dim 64) over a cached
- * context, in each KV format. The figure to read is time per (head, key), which is what
+ * context, in each KV format, the query heads of each KV head as one group (as the engine runs
+ * them). The figure to read is time per (head, key), which is what
  * {@link KvCache#keyScores} and {@link KvCache#accumulateValues} cost per cached token.
  *
  * <pre>
