@@ -134,6 +134,41 @@ class KvCacheFormatsTest {
 
     @ParameterizedTest
     @EnumSource(value = KvFormat.class, names = {"INT8", "INT4"})
+    void blockParametersDecodeExactlyAsEachRowsOwn(KvFormat format) {
+        int headDim = 64;
+        int blockSize = 64;
+        Random rnd = new Random(11);
+        try (PagedKvCache cache = PagedKvCache.create(new KvCacheSpec(1, 1, headDim, blockSize, 2, format))) {
+            QuantizedKvCache quantized = (QuantizedKvCache) cache;
+            float[] x = new float[headDim];
+            for (int block = 0; block < 2; block++) {
+                for (int slot = 0; slot < blockSize; slot++) {
+                    // Ranges from f16 subnormal scales to large ones, a constant row (scale 0), and
+                    // in the second block one row with an infinity (the scalar decode's case).
+                    double magnitude = Math.pow(10, -7 + (slot % 12));
+                    for (int d = 0; d < headDim; d++) {
+                        x[d] = slot == 5 ? 1.5f : (float) (rnd.nextGaussian() * magnitude);
+                    }
+                    if (block == 1 && slot == 40) {
+                        x[3] = Float.POSITIVE_INFINITY;
+                    }
+                    cache.write(0, block, slot, 0, x, 0, x, 0);
+                }
+                long section = cache.section(block, 0, 0, 0);
+                for (int count : new int[] {blockSize, 37}) {
+                    float[] p = quantized.decodeParams(section, count);
+                    for (int s = 0; s < count; s++) {
+                        assertThat(p[s]).as("%s block %d scale %d", format, block, s).isEqualTo(quantized.scale(section, s));
+                        assertThat(p[blockSize + s]).as("%s block %d zero %d", format, block, s)
+                                .isEqualTo((float) quantized.zero(section, s));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = KvFormat.class, names = {"INT8", "INT4"})
     void quantizedRowsAreWithinHalfAStepOfTheOriginal(KvFormat format) {
         int headDim = 64;
         KvCacheSpec spec = new KvCacheSpec(1, 1, headDim, 4, 1, format);
