@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-
 /**
  * KV blocks in int4 (quant_policy 4): byte j of a row holds element j in its low nibble and
  * element j + headDim/2 in its high one, so both halves unpack to contiguous runs; per row an
@@ -12,7 +11,6 @@ import jdk.incubator.vector.VectorOperators;
  * of the loops as in {@link Int8KvCache}.
  */
 public final class Int4KvCache extends QuantizedKvCache {
-
     private final int half;
 
     Int4KvCache(KvCacheSpec spec) {
