@@ -6,6 +6,7 @@ import dev.turbo4j.core.kernel.Roofline;
 import dev.turbo4j.core.memory.LargePages;
 import dev.turbo4j.core.kvcache.KvCache;
 import dev.turbo4j.core.kvcache.KvCacheSpec;
+import dev.turbo4j.core.kvcache.KvFormat;
 import dev.turbo4j.core.kvcache.PagedKvCache;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.ModelConfig;
@@ -63,6 +64,12 @@ final class BenchGenerationCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
 
+    @Option(names = "--compare-quant-policy", paramLabel = "Q",
+            description = "Also run the sequence with KV cache quantization Q (0, 8 or 4) in the same rounds: both caches "
+                    + "are prefilled, then decoded by turns, " + Alternation.SEGMENT + " tokens each, so that both "
+                    + "formats see the same minutes of a shared machine; prints the decode speed ratio Q / --quant-policy.")
+    Integer compareQuantPolicy;
+
     @Mixin
     EngineOptions engine;
 
@@ -74,6 +81,11 @@ final class BenchGenerationCommand implements Callable<Integer> {
         if (testRounds < 1 || warmup < 0) {
             throw new UserException("--test-round must be >= 1 and --warmup >= 0");
         }
+        KvFormat format = engine.effectiveKvFormat();
+        KvFormat compared = compareQuantPolicy == null ? null : comparedFormat(format);
+        if (compared != null && newTokens < 2) {
+            throw new UserException("--compare-quant-policy compares decode speeds: give --new-tokens of 2 or more");
+        }
         Path dir = ModelPaths.resolve(model);
         PrintWriter out = spec.commandLine().getOut();
         try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
@@ -83,20 +95,27 @@ final class BenchGenerationCommand implements Callable<Integer> {
             }
             Transformer tf = new Transformer(c, m.weights(), pool);
             int total = promptTokens + newTokens;
-            KvCacheSpec kvSpec = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (total + 63) / 64, engine.effectiveKvFormat());
             int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, c.vocabSize()).toArray();
-            List<Double> prefillRounds = new ArrayList<>();
-            List<Double> firstTokenRounds = new ArrayList<>();
-            List<Double> decodeRounds = new ArrayList<>();
-            try (KvCache cache = PagedKvCache.create(kvSpec)) {
+            Rounds rounds = new Rounds();
+            Rounds comparedRounds = new Rounds();
+            List<Double> speedRatios = new ArrayList<>();
+            try (KvCache cache = PagedKvCache.create(kvSpec(c, total, format));
+                 KvCache other = compared == null ? null : PagedKvCache.create(kvSpec(c, total, compared))) {
                 for (int i = 0; i < warmup; i++) {
                     runOnce(tf, cache, prompt, Math.min(8, newTokens));
+                    if (other != null) {
+                        runOnce(tf, other, prompt, Math.min(8, newTokens));
+                    }
                 }
                 for (int i = 0; i < testRounds; i++) {
-                    Run run = runOnce(tf, cache, prompt, newTokens);
-                    prefillRounds.add(promptTokens / (run.prefillNanos / 1e9));
-                    firstTokenRounds.add(run.firstTokenNanos / 1e6);
-                    decodeRounds.add(newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos / 1e9));
+                    if (other == null) {
+                        rounds.add(runOnce(tf, cache, prompt, newTokens), promptTokens, newTokens);
+                    } else {
+                        Alternation a = Alternation.run(tf, cache, other, prompt, newTokens);
+                        rounds.add(a.first(), promptTokens, newTokens);
+                        comparedRounds.add(a.second(), promptTokens, newTokens);
+                        speedRatios.addAll(a.speedRatios());
+                    }
                 }
             }
             // Repacked and copied weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
@@ -106,9 +125,10 @@ final class BenchGenerationCommand implements Callable<Integer> {
             double peak = Roofline.measurePeakGflops(pool);
             long bytesPerToken = m.weights().bytesReadPerToken();
             double decodeBound = bandwidth * 1e9 / bytesPerToken;
-            double decodeTps = LatencyStats.of(decodeRounds).median();
-            double prefillTps = LatencyStats.of(prefillRounds).median();
-            double firstTokenMs = LatencyStats.of(firstTokenRounds).median();
+            double decodeTps = rounds.decodeTps();
+            double prefillTps = rounds.prefillTps();
+            double firstTokenMs = rounds.firstTokenMs();
+            List<Double> decodeRounds = rounds.decode;
             double flopsPerToken = 2.0 * m.weights().multiplyAddsPerToken();
             double prefillGflops = flopsPerToken * prefillTps / 1e9;
             if (json) {
@@ -119,6 +139,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("prompt_tokens", promptTokens);
                 n.put("new_tokens", newTokens);
                 n.put("model_format", m.quantization().format().id());
+                n.put("kv_format", format.name());
                 n.put("weights_mapped_bytes", m.mappedBytes());
                 n.put("weights_repacked_bytes", m.repackedBytes());
                 n.put("weights_copied_bytes", m.copiedBytes());
@@ -126,8 +147,8 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("first_token_latency_ms", firstTokenMs);
                 n.put("decode_tok_s", decodeTps);
                 n.put("test_rounds", testRounds);
-                var rounds = n.putArray("decode_tok_s_rounds");
-                decodeRounds.forEach(rounds::add);
+                var decodeArray = n.putArray("decode_tok_s_rounds");
+                decodeRounds.forEach(decodeArray::add);
                 n.put("weight_bytes_per_token", bytesPerToken);
                 n.put("read_bandwidth_gb_s", bandwidth);
                 n.put("read_bandwidth_pages", largePages ? "2MiB" : "4KiB");
@@ -136,12 +157,29 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("prefill_gflops", prefillGflops);
                 n.put("peak_gflops", peak);
                 n.put("prefill_peak_ratio", prefillGflops / peak);
+                if (compared != null) {
+                    ObjectNode o = n.putObject("compared");
+                    o.put("kv_format", compared.name());
+                    o.put("prefill_tok_s", comparedRounds.prefillTps());
+                    o.put("first_token_latency_ms", comparedRounds.firstTokenMs());
+                    o.put("decode_tok_s", comparedRounds.decodeTps());
+                    var cr = o.putArray("decode_tok_s_rounds");
+                    comparedRounds.decode.forEach(cr::add);
+                    o.put("segment_tokens", Alternation.SEGMENT);
+                    o.put("segment_pairs", speedRatios.size());
+                    double[] sorted = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                    o.put("decode_speed_ratio", LatencyStats.percentile(sorted, 50));
+                    o.put("decode_speed_ratio_p25", LatencyStats.percentile(sorted, 25));
+                    o.put("decode_speed_ratio_p75", LatencyStats.percentile(sorted, 75));
+                }
                 out.println(mapper.writeValueAsString(n));
             } else {
                 out.printf(Locale.ROOT, "model            %s (%s, %d threads)%n", dir, c.architecture().hfName(), pool.threads());
                 out.printf(Locale.ROOT, "weights          %s: %.3f GB mapped from the files; at load %.3f GB repacked, %.3f GB copied (off-heap)%n",
                         m.quantization().format().id(), m.mappedBytes() / 1e9, m.repackedBytes() / 1e9, m.copiedBytes() / 1e9);
                 out.printf(Locale.ROOT, "prompt / new     %d / %d tokens%n", promptTokens, newTokens);
+                out.printf(Locale.ROOT, "kv cache         %s%s%n", format, compared == null ? ""
+                        : String.format(Locale.ROOT, ", compared with %s (decoded by turns, %d tokens each)", compared, Alternation.SEGMENT));
                 out.printf(Locale.ROOT, "prefill          %.1f tok/s  (%.1f GFLOP/s = %.0f%% of peak %.1f GFLOP/s)%n",
                         prefillTps, prefillGflops, 100 * prefillGflops / peak, peak);
                 out.printf(Locale.ROOT, "first token      %.1f ms%n", firstTokenMs);
@@ -149,8 +187,16 @@ final class BenchGenerationCommand implements Callable<Integer> {
                         decodeTps, 100 * decodeTps / decodeBound, decodeBound, bytesPerToken / 1e9, bandwidth, pages);
                 if (testRounds > 1) {
                     out.printf(Locale.ROOT, "rounds           %d, medians above; decode per round: %s tok/s%n", testRounds,
-                            String.join(", ", decodeRounds.stream()
-                                    .map(t -> String.format(Locale.ROOT, "%.2f", t)).toList()));
+                            formatRounds(decodeRounds));
+                }
+                if (compared != null) {
+                    double[] sorted = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                    out.printf(Locale.ROOT, "%-16s prefill %.1f tok/s, decode %.2f tok/s%s%n", compared + " KV",
+                            comparedRounds.prefillTps(), comparedRounds.decodeTps(),
+                            testRounds > 1 ? " (per round: " + formatRounds(comparedRounds.decode) + ")" : "");
+                    out.printf(Locale.ROOT, "decode ratio     %s / %s = %.3f (median of %d turn pairs; quartiles %.3f, %.3f)%n",
+                            compared, format, LatencyStats.percentile(sorted, 50), sorted.length,
+                            LatencyStats.percentile(sorted, 25), LatencyStats.percentile(sorted, 75));
                 }
             }
             out.flush();
@@ -158,23 +204,134 @@ final class BenchGenerationCommand implements Callable<Integer> {
         return 0;
     }
 
-    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
+    private static String formatRounds(List<Double> tps) {
+        return String.join(", ", tps.stream().map(t -> String.format(Locale.ROOT, "%.2f", t)).toList());
+    }
+
+    /** The KV format of --compare-quant-policy, which must differ from the measured one. */
+    private KvFormat comparedFormat(KvFormat format) {
+        KvFormat compared;
+        try {
+            compared = KvFormat.forQuantPolicy(compareQuantPolicy, engine.kvFormat());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage().replace("quant_policy", "--compare-quant-policy"));
+        }
+        if (compared == format) {
+            throw new UserException("--compare-quant-policy " + compareQuantPolicy + " gives the same KV cache (" + format
+                    + ") as the one measured; compare with another, e.g. --quant-policy 0 --compare-quant-policy 8");
+        }
+        return compared;
+    }
+
+    private static KvCacheSpec kvSpec(ModelConfig c, int tokens, KvFormat format) {
+        return new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), 64, (tokens + 63) / 64, format);
+    }
+
+    /** One sequence's timings. */
+    record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
+    }
+
+    /** The rounds' figures of one KV format. */
+    private static final class Rounds {
+        final List<Double> prefill = new ArrayList<>();
+        final List<Double> firstToken = new ArrayList<>();
+        final List<Double> decode = new ArrayList<>();
+
+        void add(Run run, int promptTokens, int newTokens) {
+            prefill.add(promptTokens / (run.prefillNanos() / 1e9));
+            firstToken.add(run.firstTokenNanos() / 1e6);
+            decode.add(newTokens == 1 ? 0 : (newTokens - 1) / (run.decodeNanos() / 1e9));
+        }
+
+        double prefillTps() {
+            return LatencyStats.of(prefill).median();
+        }
+
+        double firstTokenMs() {
+            return LatencyStats.of(firstToken).median();
+        }
+
+        double decodeTps() {
+            return LatencyStats.of(decode).median();
+        }
     }
 
     private static Run runOnce(Transformer tf, KvCache cache, int[] prompt, int newTokens) {
-        int[] table = new int[cache.spec().numBlocks()];
-        Arrays.setAll(table, i -> i);
-        long t0 = System.nanoTime();
-        Logits logits = tf.forward(List.of(new SequenceChunk(prompt, 0, table, LogitsMode.LAST)), cache);
-        long t1 = System.nanoTime();
-        int next = Sampler.argmax(logits.row(0));
-        long t2 = System.nanoTime();
-        int pos = prompt.length;
-        for (int i = 1; i < newTokens; i++) {
-            logits = tf.forward(List.of(new SequenceChunk(new int[] {next}, pos++, table, LogitsMode.LAST)), cache);
-            next = Sampler.argmax(logits.row(0));
+        Sequence s = Sequence.prefill(tf, cache, prompt);
+        long decode = s.decode(newTokens - 1);
+        return new Run(s.prefillNanos, s.firstTokenNanos, decode);
+    }
+
+    /** A greedy sequence on its own cache, all of whose blocks it uses in order. */
+    static final class Sequence {
+        private final Transformer tf;
+        private final KvCache cache;
+        private final int[] table;
+        final long prefillNanos;
+        final long firstTokenNanos;
+        private int next;
+        private int position;
+
+        private Sequence(Transformer tf, KvCache cache, int[] table, long prefillNanos, long firstTokenNanos, int next,
+                         int position) {
+            this.tf = tf;
+            this.cache = cache;
+            this.table = table;
+            this.prefillNanos = prefillNanos;
+            this.firstTokenNanos = firstTokenNanos;
+            this.next = next;
+            this.position = position;
         }
-        long t3 = System.nanoTime();
-        return new Run(t1 - t0, t2 - t0, t3 - t2);
+
+        /** Prefills the prompt and samples the first token. */
+        static Sequence prefill(Transformer tf, KvCache cache, int[] prompt) {
+            int[] table = new int[cache.spec().numBlocks()];
+            Arrays.setAll(table, i -> i);
+            long t0 = System.nanoTime();
+            Logits logits = tf.forward(List.of(new SequenceChunk(prompt, 0, table, LogitsMode.LAST)), cache);
+            long t1 = System.nanoTime();
+            int next = Sampler.argmax(logits.row(0));
+            long t2 = System.nanoTime();
+            return new Sequence(tf, cache, table, t1 - t0, t2 - t0, next, prompt.length);
+        }
+
+        /** Decodes {@code tokens} more tokens; returns the nanoseconds taken. */
+        long decode(int tokens) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                Logits logits = tf.forward(List.of(new SequenceChunk(new int[] {next}, position++, table, LogitsMode.LAST)), cache);
+                next = Sampler.argmax(logits.row(0));
+            }
+            return System.nanoTime() - t0;
+        }
+    }
+
+    /**
+     * The same prompt on two caches, decoded by turns of {@link #SEGMENT} tokens: a shared
+     * machine's speed drifts within seconds, and two formats measured minutes apart differ by
+     * that drift as much as by themselves.
+     *
+     * @param speedRatios per turn pair, the second cache's decode speed over the first's
+     */
+    record Alternation(Run first, Run second, List<Double> speedRatios) {
+        static final int SEGMENT = 4;
+
+        static Alternation run(Transformer tf, KvCache a, KvCache b, int[] prompt, int newTokens) {
+            Sequence first = Sequence.prefill(tf, a, prompt);
+            Sequence second = Sequence.prefill(tf, b, prompt);
+            long firstNanos = 0;
+            long secondNanos = 0;
+            List<Double> ratios = new ArrayList<>();
+            for (int done = 0; done < newTokens - 1; done += SEGMENT) {
+                int n = Math.min(SEGMENT, newTokens - 1 - done);
+                long ta = first.decode(n);
+                long tb = second.decode(n);
+                firstNanos += ta;
+                secondNanos += tb;
+                ratios.add((double) ta / tb);
+            }
+            return new Alternation(new Run(first.prefillNanos, first.firstTokenNanos, firstNanos),
+                    new Run(second.prefillNanos, second.firstTokenNanos, secondNanos), ratios);
+        }
     }
 }

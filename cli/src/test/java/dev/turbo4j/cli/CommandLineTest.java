@@ -207,6 +207,41 @@ class CommandLineTest {
     }
 
     @Test
+    void benchGenerationComparesTwoKvFormatsDecodedByTurns() throws IOException {
+        Result g = run("bench", "generation", MODEL, "--prompt-tokens", "16", "--new-tokens", "11", "--warmup", "0",
+                "--test-round", "2", "--compare-quant-policy", "8", "--json");
+        assertThat(g.exit()).as(g.err()).isZero();
+        JsonNode gen = json.readTree(g.out());
+        assertThat(gen.get("kv_format").asText()).isEqualTo("BF16");
+        JsonNode cmp = gen.get("compared");
+        assertThat(cmp.get("kv_format").asText()).isEqualTo("INT8");
+        assertThat(cmp.get("decode_tok_s_rounds").size()).isEqualTo(2);
+        assertThat(gen.get("decode_tok_s_rounds").size()).isEqualTo(2);
+        // 10 decoded tokens per round in turns of 4, 4 and 2: three turn pairs a round
+        assertThat(cmp.get("segment_pairs").asInt()).isEqualTo(6);
+        double ratio = cmp.get("decode_speed_ratio").asDouble();
+        assertThat(ratio).isPositive()
+                .isBetween(cmp.get("decode_speed_ratio_p25").asDouble(), cmp.get("decode_speed_ratio_p75").asDouble());
+        for (String key : new String[] {"prefill_tok_s", "first_token_latency_ms", "decode_tok_s"}) {
+            assertThat(cmp.get(key).asDouble()).as(key).isPositive();
+        }
+        Result text = run("bench", "generation", MODEL, "--prompt-tokens", "8", "--new-tokens", "5", "--warmup", "0",
+                "--test-round", "1", "--quant-policy", "8", "--compare-quant-policy", "4");
+        assertThat(text.exit()).as(text.err()).isZero();
+        assertThat(text.out()).contains("kv cache         INT8, compared with INT4").contains("decode ratio     INT4 / INT8 = ");
+
+        Result same = run("bench", "generation", MODEL, "--compare-quant-policy", "0");
+        assertThat(same.exit()).isEqualTo(1);
+        assertThat(same.err()).contains("--compare-quant-policy 0 gives the same KV cache (BF16)");
+        Result bad = run("bench", "generation", MODEL, "--compare-quant-policy", "3");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("--compare-quant-policy must be 0, 8 (int8 KV) or 4 (int4 KV), got 3");
+        Result oneToken = run("bench", "generation", MODEL, "--new-tokens", "1", "--compare-quant-policy", "8");
+        assertThat(oneToken.exit()).isEqualTo(1);
+        assertThat(oneToken.err()).contains("--new-tokens of 2 or more");
+    }
+
+    @Test
     void benchHttpOverheadComparesTheSameRequestsInProcessAndOverHttp() throws IOException {
         Result r = run("bench", "http-overhead", MODEL, "--rounds", "5", "--warmup", "2", "--prompt-tokens", "8",
                 "--new-tokens", "3", "--json");
