@@ -10,6 +10,7 @@ import dev.turbo4j.core.kvcache.KvFormat;
 import dev.turbo4j.core.kvcache.PagedKvCache;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.ModelWeights;
 import dev.turbo4j.core.parallel.WorkerPool;
 import dev.turbo4j.core.sampling.Sampler;
 import dev.turbo4j.core.transformer.Logits;
@@ -129,8 +130,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
             double prefillTps = rounds.prefillTps();
             double firstTokenMs = rounds.firstTokenMs();
             List<Double> decodeRounds = rounds.decode;
-            double flopsPerToken = 2.0 * m.weights().multiplyAddsPerToken();
-            double prefillGflops = flopsPerToken * prefillTps / 1e9;
+            double prefillGflops = prefillFlops(c, m.weights()) / promptTokens * prefillTps / 1e9;
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
                 ObjectNode n = mapper.createObjectNode();
@@ -202,6 +202,17 @@ final class BenchGenerationCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * FLOPs of the prefill: every prompt token through the layers' linear weights, causal
+     * attention over the positions before it, and the LM head once (only the last token's
+     * logits are computed).
+     */
+    private long prefillFlops(ModelConfig c, ModelWeights w) {
+        long p = promptTokens;
+        long attention = (long) c.numLayers() * c.numHeads() * c.headDim() * p * (p + 1); // q·k and weights·v, p(p+1)/2 each
+        return 2 * (p * w.layerMultiplyAddsPerToken() + attention + w.lmHeadMultiplyAdds());
     }
 
     private static String formatRounds(List<Double> tps) {

@@ -16,14 +16,22 @@ public record ModelWeights(LinearWeight embedding, List<LayerWeights> layers, fl
         return n;
     }
 
-    /** Multiply-adds of the linear layers per token (half the matmul FLOPs). */
-    public long multiplyAddsPerToken() {
-        long n = (long) lmHead.inFeatures() * lmHead.outFeatures();
+    /**
+     * Multiply-adds of the decoder layers' linear weights per token (half their matmul FLOPs);
+     * the LM head, which runs only for the tokens whose logits are wanted, is apart.
+     */
+    public long layerMultiplyAddsPerToken() {
+        long n = 0;
         for (LayerWeights l : layers) {
             for (LinearWeight w : List.of(l.qkv(), l.o(), l.gateUp(), l.down())) {
                 n += (long) w.inFeatures() * w.outFeatures();
             }
         }
         return n;
+    }
+
+    /** Multiply-adds of the LM head per token whose logits are computed. */
+    public long lmHeadMultiplyAdds() {
+        return (long) lmHead.inFeatures() * lmHead.outFeatures();
     }
 }

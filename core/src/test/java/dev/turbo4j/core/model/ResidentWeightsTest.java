@@ -34,6 +34,17 @@ class ResidentWeightsTest {
     Path tmp;
 
     @Test
+    void multiplyAddsCountTheLayersPerTokenAndTheHeadApart() throws IOException {
+        RandomModelWriter.write(SHAPE, DType.BF16, 11, tmp);
+        try (Model m = Model.load(tmp)) {
+            // q 512x512, k and v 128x512 each (2 kv heads of 64), o 512x512, gate and up 1024x512, down 512x1024
+            long layer = 512L * 512 + 2 * 128 * 512 + 512 * 512 + 2 * 1024 * 512 + 512 * 1024;
+            assertThat(m.weights().layerMultiplyAddsPerToken()).isEqualTo(SHAPE.numLayers() * layer);
+            assertThat(m.weights().lmHeadMultiplyAdds()).isEqualTo(2048L * 512);
+        }
+    }
+
+    @Test
     void denseLinearsAndTheTiedHeadAreCopiedAndComputeTheSame() throws IOException {
         RandomModelWriter.write(SHAPE, DType.BF16, 11, tmp);
         float[] copied;
