@@ -65,10 +65,15 @@ final class BenchGenerationCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the figures as JSON.")
     boolean json;
 
+    @Option(names = "--compare-model", paramLabel = "MODEL2",
+            description = "Also run the sequence through a second model folder (its int4 or int8 checkpoint, say) in the "
+                    + "same rounds; see --compare-quant-policy for how, and the ratio printed is MODEL2 / MODEL.")
+    String compareModel;
+
     @Option(names = "--compare-quant-policy", paramLabel = "Q",
-            description = "Also run the sequence with KV cache quantization Q (0, 8 or 4) in the same rounds: both caches "
-                    + "are prefilled, then decoded by turns, " + Alternation.SEGMENT + " tokens each, so that both "
-                    + "formats see the same minutes of a shared machine; prints the decode speed ratio Q / --quant-policy.")
+            description = "Also run the sequence with KV cache quantization Q (0, 8 or 4) in the same rounds: both "
+                    + "sequences are prefilled, then decoded by turns of " + Alternation.SEGMENT + " tokens, so that both "
+                    + "see the same minutes of a shared machine; prints the decode speed ratio, compared / measured.")
     Integer compareQuantPolicy;
 
     @Mixin
@@ -83,42 +88,58 @@ final class BenchGenerationCommand implements Callable<Integer> {
             throw new UserException("--test-round must be >= 1 and --warmup >= 0");
         }
         KvFormat format = engine.effectiveKvFormat();
-        KvFormat compared = compareQuantPolicy == null ? null : comparedFormat(format);
-        if (compared != null && newTokens < 2) {
-            throw new UserException("--compare-quant-policy compares decode speeds: give --new-tokens of 2 or more");
+        boolean comparing = compareModel != null || compareQuantPolicy != null;
+        KvFormat comparedFormat = comparedFormat(format);
+        if (comparing && newTokens < 2) {
+            throw new UserException("--compare-model and --compare-quant-policy compare decode speeds: give --new-tokens of 2 or more");
         }
         Path dir = ModelPaths.resolve(model);
+        Path comparedDir = compareModel == null ? null : ModelPaths.resolve(compareModel);
+        Path comparedPath = comparedDir == null ? dir : comparedDir;
+        if (comparing && comparedFormat == format && comparedPath.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
+            throw new UserException("--compare-model " + compareModel + " is the model measured, with the same KV cache: "
+                    + "compare another folder (its int4 checkpoint, say) or another --compare-quant-policy");
+        }
         PrintWriter out = spec.commandLine().getOut();
-        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
+        try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions());
+             Model m2 = comparedDir == null ? null : Model.load(comparedDir, engine.loadOptions())) {
             ModelConfig c = m.config();
-            if (promptTokens + newTokens > c.maxPositionEmbeddings()) {
-                throw new UserException("--prompt-tokens + --new-tokens exceeds the model's context of " + c.maxPositionEmbeddings());
+            Model comparedModel = m2 == null ? m : m2;
+            int vocab = Math.min(c.vocabSize(), comparedModel.config().vocabSize());
+            int context = Math.min(c.maxPositionEmbeddings(), comparedModel.config().maxPositionEmbeddings());
+            if (promptTokens + newTokens > context) {
+                throw new UserException("--prompt-tokens + --new-tokens exceeds the model's context of " + context);
             }
             Transformer tf = new Transformer(c, m.weights(), pool);
+            Transformer comparedTf = m2 == null ? tf : new Transformer(m2.config(), m2.weights(), pool);
             int total = promptTokens + newTokens;
-            int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, c.vocabSize()).toArray();
+            int[] prompt = new SplittableRandom(42).ints(promptTokens, 3, vocab).toArray();
             Rounds rounds = new Rounds();
             Rounds comparedRounds = new Rounds();
             List<Double> speedRatios = new ArrayList<>();
             try (KvCache cache = PagedKvCache.create(kvSpec(c, total, format));
-                 KvCache other = compared == null ? null : PagedKvCache.create(kvSpec(c, total, compared))) {
+                 KvCache other = comparing ? PagedKvCache.create(kvSpec(comparedModel.config(), total, comparedFormat)) : null) {
                 for (int i = 0; i < warmup; i++) {
                     runOnce(tf, cache, prompt, Math.min(8, newTokens));
                     if (other != null) {
-                        runOnce(tf, other, prompt, Math.min(8, newTokens));
+                        runOnce(comparedTf, other, prompt, Math.min(8, newTokens));
                     }
                 }
                 for (int i = 0; i < testRounds; i++) {
                     if (other == null) {
                         rounds.add(runOnce(tf, cache, prompt, newTokens), promptTokens, newTokens);
                     } else {
-                        Alternation a = Alternation.run(tf, cache, other, prompt, newTokens);
+                        Alternation a = Alternation.run(Sequence.prefill(tf, cache, prompt),
+                                Sequence.prefill(comparedTf, other, prompt), newTokens - 1);
                         rounds.add(a.first(), promptTokens, newTokens);
                         comparedRounds.add(a.second(), promptTokens, newTokens);
                         speedRatios.addAll(a.speedRatios());
                     }
                 }
             }
+            double[] sortedRatios = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            String label = describe(dir, m, format, comparedPath, comparedFormat);
+            String comparedLabel = describe(comparedPath, comparedModel, comparedFormat, dir, format);
             // Repacked and copied weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
             boolean largePages = m.repackedBytes() + m.copiedBytes() > 0 && LargePages.available();
             double bandwidth = Roofline.measureReadBandwidthGBs(pool, Roofline.DEFAULT_READ_BYTES, largePages);
@@ -157,20 +178,21 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 n.put("prefill_gflops", prefillGflops);
                 n.put("peak_gflops", peak);
                 n.put("prefill_peak_ratio", prefillGflops / peak);
-                if (compared != null) {
+                if (comparing) {
                     ObjectNode o = n.putObject("compared");
-                    o.put("kv_format", compared.name());
+                    o.put("model", comparedPath.toString());
+                    o.put("model_format", comparedModel.quantization().format().id());
+                    o.put("kv_format", comparedFormat.name());
                     o.put("prefill_tok_s", comparedRounds.prefillTps());
                     o.put("first_token_latency_ms", comparedRounds.firstTokenMs());
                     o.put("decode_tok_s", comparedRounds.decodeTps());
                     var cr = o.putArray("decode_tok_s_rounds");
                     comparedRounds.decode.forEach(cr::add);
                     o.put("segment_tokens", Alternation.SEGMENT);
-                    o.put("segment_pairs", speedRatios.size());
-                    double[] sorted = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                    o.put("decode_speed_ratio", LatencyStats.percentile(sorted, 50));
-                    o.put("decode_speed_ratio_p25", LatencyStats.percentile(sorted, 25));
-                    o.put("decode_speed_ratio_p75", LatencyStats.percentile(sorted, 75));
+                    o.put("segment_pairs", sortedRatios.length);
+                    o.put("decode_speed_ratio", LatencyStats.percentile(sortedRatios, 50));
+                    o.put("decode_speed_ratio_p25", LatencyStats.percentile(sortedRatios, 25));
+                    o.put("decode_speed_ratio_p75", LatencyStats.percentile(sortedRatios, 75));
                 }
                 out.println(mapper.writeValueAsString(n));
             } else {
@@ -178,8 +200,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "weights          %s: %.3f GB mapped from the files; at load %.3f GB repacked, %.3f GB copied (off-heap)%n",
                         m.quantization().format().id(), m.mappedBytes() / 1e9, m.repackedBytes() / 1e9, m.copiedBytes() / 1e9);
                 out.printf(Locale.ROOT, "prompt / new     %d / %d tokens%n", promptTokens, newTokens);
-                out.printf(Locale.ROOT, "kv cache         %s%s%n", format, compared == null ? ""
-                        : String.format(Locale.ROOT, ", compared with %s (decoded by turns, %d tokens each)", compared, Alternation.SEGMENT));
+                out.printf(Locale.ROOT, "kv cache         %s%n", format);
                 out.printf(Locale.ROOT, "prefill          %.1f tok/s  (%.1f GFLOP/s = %.0f%% of peak %.1f GFLOP/s)%n",
                         prefillTps, prefillGflops, 100 * prefillGflops / peak, peak);
                 out.printf(Locale.ROOT, "first token      %.1f ms%n", firstTokenMs);
@@ -189,14 +210,15 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "rounds           %d, medians above; decode per round: %s tok/s%n", testRounds,
                             formatRounds(decodeRounds));
                 }
-                if (compared != null) {
-                    double[] sorted = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                    out.printf(Locale.ROOT, "%-16s prefill %.1f tok/s, decode %.2f tok/s%s%n", compared + " KV",
+                if (comparing) {
+                    out.printf(Locale.ROOT, "compared with    %s, decoded by turns of %d tokens with %s%n", comparedLabel,
+                            Alternation.SEGMENT, label);
+                    out.printf(Locale.ROOT, "                 prefill %.1f tok/s, decode %.2f tok/s%s%n",
                             comparedRounds.prefillTps(), comparedRounds.decodeTps(),
                             testRounds > 1 ? " (per round: " + formatRounds(comparedRounds.decode) + ")" : "");
                     out.printf(Locale.ROOT, "decode ratio     %s / %s = %.3f (median of %d turn pairs; quartiles %.3f, %.3f)%n",
-                            compared, format, LatencyStats.percentile(sorted, 50), sorted.length,
-                            LatencyStats.percentile(sorted, 25), LatencyStats.percentile(sorted, 75));
+                            comparedLabel, label, LatencyStats.percentile(sortedRatios, 50), sortedRatios.length,
+                            LatencyStats.percentile(sortedRatios, 25), LatencyStats.percentile(sortedRatios, 75));
                 }
             }
             out.flush();
@@ -219,19 +241,37 @@ final class BenchGenerationCommand implements Callable<Integer> {
         return String.join(", ", tps.stream().map(t -> String.format(Locale.ROOT, "%.2f", t)).toList());
     }
 
-    /** The KV format of --compare-quant-policy, which must differ from the measured one. */
+    /**
+     * The KV format of the compared run: --compare-quant-policy's, else the measured one. The
+     * compared run must differ from the measured one in its model or its KV format.
+     */
     private KvFormat comparedFormat(KvFormat format) {
+        if (compareQuantPolicy == null) {
+            return format;
+        }
         KvFormat compared;
         try {
             compared = KvFormat.forQuantPolicy(compareQuantPolicy, engine.kvFormat());
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage().replace("quant_policy", "--compare-quant-policy"));
         }
-        if (compared == format) {
+        if (compared == format && compareModel == null) {
             throw new UserException("--compare-quant-policy " + compareQuantPolicy + " gives the same KV cache (" + format
                     + ") as the one measured; compare with another, e.g. --quant-policy 0 --compare-quant-policy 8");
         }
         return compared;
+    }
+
+    /** How the text report names one side of a comparison: what sets it apart from the other. */
+    private static String describe(Path dir, Model m, KvFormat format, Path otherDir, KvFormat otherFormat) {
+        List<String> parts = new ArrayList<>();
+        if (!otherDir.equals(dir)) {
+            parts.add(dir.getFileName() + " (" + m.quantization().format().id() + ")");
+        }
+        if (format != otherFormat) {
+            parts.add(format + " KV");
+        }
+        return String.join(", ", parts);
     }
 
     private static KvCacheSpec kvSpec(ModelConfig c, int tokens, KvFormat format) {
@@ -239,7 +279,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
     }
 
     /** One sequence's timings. */
-    record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
+    private record Run(long prefillNanos, long firstTokenNanos, long decodeNanos) {
     }
 
     /** The rounds' figures of one KV format. */
@@ -318,31 +358,36 @@ final class BenchGenerationCommand implements Callable<Integer> {
     }
 
     /**
-     * The same prompt on two caches, decoded by turns of {@link #SEGMENT} tokens: a shared
-     * machine's speed drifts within seconds, and two formats measured minutes apart differ by
-     * that drift as much as by themselves.
+     * Two prefilled sequences decoded by turns of {@link #SEGMENT} tokens, which of them goes
+     * first alternating from turn to turn: a shared machine's speed drifts within seconds, and
+     * two runs measured minutes apart differ by that drift as much as by themselves.
      *
-     * @param speedRatios per turn pair, the second cache's decode speed over the first's
+     * @param speedRatios per turn pair, the second sequence's decode speed over the first's
      */
     record Alternation(Run first, Run second, List<Double> speedRatios) {
         static final int SEGMENT = 4;
 
-        static Alternation run(Transformer tf, KvCache a, KvCache b, int[] prompt, int newTokens) {
-            Sequence first = Sequence.prefill(tf, a, prompt);
-            Sequence second = Sequence.prefill(tf, b, prompt);
-            long firstNanos = 0;
-            long secondNanos = 0;
+        static Alternation run(Sequence a, Sequence b, int tokens) {
+            long aNanos = 0;
+            long bNanos = 0;
             List<Double> ratios = new ArrayList<>();
-            for (int done = 0; done < newTokens - 1; done += SEGMENT) {
-                int n = Math.min(SEGMENT, newTokens - 1 - done);
-                long ta = first.decode(n);
-                long tb = second.decode(n);
-                firstNanos += ta;
-                secondNanos += tb;
+            for (int done = 0, turn = 0; done < tokens; done += SEGMENT, turn++) {
+                int n = Math.min(SEGMENT, tokens - done);
+                long ta;
+                long tb;
+                if (turn % 2 == 0) {
+                    ta = a.decode(n);
+                    tb = b.decode(n);
+                } else {
+                    tb = b.decode(n);
+                    ta = a.decode(n);
+                }
+                aNanos += ta;
+                bNanos += tb;
                 ratios.add((double) ta / tb);
             }
-            return new Alternation(new Run(first.prefillNanos, first.firstTokenNanos, firstNanos),
-                    new Run(second.prefillNanos, second.firstTokenNanos, secondNanos), ratios);
+            return new Alternation(new Run(a.prefillNanos, a.firstTokenNanos, aNanos),
+                    new Run(b.prefillNanos, b.firstTokenNanos, bNanos), ratios);
         }
     }
 }

@@ -207,7 +207,7 @@ class CommandLineTest {
     }
 
     @Test
-    void benchGenerationComparesTwoKvFormatsDecodedByTurns() throws IOException {
+    void benchGenerationComparesAnotherKvFormatOrModelDecodedByTurns() throws IOException {
         Result g = run("bench", "generation", MODEL, "--prompt-tokens", "16", "--new-tokens", "11", "--warmup", "0",
                 "--test-round", "2", "--compare-quant-policy", "8", "--json");
         assertThat(g.exit()).as(g.err()).isZero();
@@ -228,7 +228,21 @@ class CommandLineTest {
         Result text = run("bench", "generation", MODEL, "--prompt-tokens", "8", "--new-tokens", "5", "--warmup", "0",
                 "--test-round", "1", "--quant-policy", "8", "--compare-quant-policy", "4");
         assertThat(text.exit()).as(text.err()).isZero();
-        assertThat(text.out()).contains("kv cache         INT8, compared with INT4").contains("decode ratio     INT4 / INT8 = ");
+        assertThat(text.out()).contains("kv cache         INT8")
+                .contains("compared with    INT4 KV, decoded by turns of 4 tokens with INT8 KV")
+                .contains("decode ratio     INT4 KV / INT8 KV = ");
+        // Another model folder (a 4-bit checkpoint), same KV cache: the turns pair the two models.
+        Result models = run("bench", "generation", MODEL, "--prompt-tokens", "8", "--new-tokens", "9", "--warmup", "0",
+                "--test-round", "1", "--compare-model", "../core/src/test/resources/models/random-llama-tiny-awq", "--json");
+        assertThat(models.exit()).as(models.err()).isZero();
+        JsonNode m = json.readTree(models.out()).get("compared");
+        assertThat(m.get("model").asText()).endsWith("random-llama-tiny-awq");
+        assertThat(m.get("model_format").asText()).isEqualTo("awq");
+        assertThat(m.get("kv_format").asText()).isEqualTo("BF16");
+        assertThat(m.get("segment_pairs").asInt()).isEqualTo(2);
+        Result itself = run("bench", "generation", MODEL, "--compare-model", MODEL);
+        assertThat(itself.exit()).isEqualTo(1);
+        assertThat(itself.err()).contains("is the model measured, with the same KV cache");
 
         Result same = run("bench", "generation", MODEL, "--compare-quant-policy", "0");
         assertThat(same.exit()).isEqualTo(1);
@@ -238,7 +252,7 @@ class CommandLineTest {
         assertThat(bad.err()).contains("--compare-quant-policy must be 0, 8 (int8 KV) or 4 (int4 KV), got 3");
         Result oneToken = run("bench", "generation", MODEL, "--new-tokens", "1", "--compare-quant-policy", "8");
         assertThat(oneToken.exit()).isEqualTo(1);
-        assertThat(oneToken.err()).contains("--new-tokens of 2 or more");
+        assertThat(oneToken.err()).contains("give --new-tokens of 2 or more");
     }
 
     @Test
