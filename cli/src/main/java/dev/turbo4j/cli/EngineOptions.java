@@ -15,6 +15,10 @@ final class EngineOptions {
     @Option(names = "--cache-max-entry-count", description = "KV pool size: a fraction (<= 1) of the free memory, or a number of blocks (> 1) (default: 0.8).")
     Double cacheMaxEntryCount;
 
+    @Option(names = "--cache-max-gb", paramLabel = "GIB",
+            description = "KV pool size in GiB, instead of the --cache-max-entry-count fraction of the free memory.")
+    Double cacheMaxGb;
+
     @Option(names = "--cache-block-seq-len", description = "Tokens per KV block (default: 64).")
     Integer cacheBlockSeqLen;
 
@@ -53,6 +57,9 @@ final class EngineOptions {
             }
             if (cacheMaxEntryCount != null) {
                 c = c.withCacheMaxEntryCount(cacheMaxEntryCount);
+            }
+            if (cacheMaxGb != null) {
+                c = c.withCacheMaxGb(cacheMaxGb);
             }
             if (cacheBlockSeqLen != null) {
                 c = c.withCacheBlockSeqLen(cacheBlockSeqLen);

@@ -301,11 +301,44 @@ class CommandLineTest {
     }
 
     @Test
+    void cacheMaxGbSizesTheKvPoolInGibibytes() {
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger engineLog = java.util.logging.Logger.getLogger("dev.turbo4j.engine.Engine");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        engineLog.addHandler(capture);
+        try {
+            Result r = run("bench", "throughput", MODEL, "--concurrency", "1", "--num-prompts", "1", "--input-len", "4",
+                    "--output-len", "2", "--cache-max-gb", "0.01", "--json");
+            assertThat(r.exit()).as(r.err()).isZero();
+        } finally {
+            engineLog.removeHandler(capture);
+        }
+        // 6 layers x 4 kv heads x 32 dims x 64 tokens x (K, V) x 2 bytes = 196,608 bytes a block; 0.01 GiB holds 54.
+        assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("KV cache: 54 blocks of 64 tokens"));
+        Result bad = run("bench", "throughput", MODEL, "--cache-max-gb", "-1");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("cache-max-gb must be >= 0");
+    }
+
+    @Test
     void serveApiServerValidatesItsFlags() {
         Result help = run("serve", "api_server", "--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("--server-port", "--api-keys", "--max-concurrent-requests", "--max-batch-size",
-                "--cache-max-entry-count", "--enable-prefix-caching", "--quant-policy", "--tp", "--chat-template");
+                "--cache-max-entry-count", "--cache-max-gb", "--enable-prefix-caching", "--quant-policy", "--tp", "--chat-template");
         Result bad = run("serve", "api_server", MODEL, "--max-concurrent-requests", "0");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("max-concurrent-requests");
