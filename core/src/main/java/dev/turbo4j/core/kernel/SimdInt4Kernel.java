@@ -244,6 +244,16 @@ final class SimdInt4Kernel implements Int4Kernel {
                 FloatVector m = FloatVector.broadcast(F, -w.zero(r, g) * sc);
                 long cb = Int4GroupWeight.chunkOffset(w.rows(), cols, r, chunk);
                 int oc = out + chunk * Int4GroupWeight.CHUNK;
+                if (VECTORS_PER_CHUNK == 1) {
+                    // 512 bits: each nibble run by one permute from the group's table, as the GEMV tile does.
+                    IntVector t = table(s, m);
+                    IntVector q = IntVector.fromMemorySegment(I, packed, cb, LE);
+                    for (int j = 0; j < 8; j++) {
+                        q.selectFrom(t).reinterpretAsFloats().intoArray(panel, oc + 16 * j);
+                        q = q.lanewise(VectorOperators.LSHR, 4);
+                    }
+                    continue;
+                }
                 for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
                     IntVector q = IntVector.fromMemorySegment(I, packed, cb + (long) h * L * Integer.BYTES, LE);
                     for (int j = 0; j < 8; j++) {
