@@ -72,8 +72,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
 
     @Option(names = "--compare-quant-policy", paramLabel = "Q",
             description = "Also run the sequence with KV cache quantization Q (0, 8 or 4) in the same rounds: both "
-                    + "sequences are prefilled, then decoded by turns of " + Alternation.SEGMENT + " tokens, so that both "
-                    + "see the same minutes of a shared machine; prints the decode speed ratio, compared / measured.")
+                    + "sequences are prefilled (which goes first alternating by round), then decoded by turns of "
+                    + Alternation.SEGMENT + " tokens, so that both see the same minutes of a shared machine; prints the "
+                    + "decode and prefill speed ratios, compared / measured.")
     Integer compareQuantPolicy;
 
     @Mixin
@@ -117,6 +118,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
             Rounds rounds = new Rounds();
             Rounds comparedRounds = new Rounds();
             List<Double> speedRatios = new ArrayList<>();
+            List<Double> prefillRatios = new ArrayList<>();
             try (KvCache cache = PagedKvCache.create(kvSpec(c, total, format));
                  KvCache other = comparing ? PagedKvCache.create(kvSpec(comparedModel.config(), total, comparedFormat)) : null) {
                 for (int i = 0; i < warmup; i++) {
@@ -129,8 +131,18 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     if (other == null) {
                         rounds.add(runOnce(tf, cache, prompt, newTokens), promptTokens, newTokens);
                     } else {
-                        Alternation a = Alternation.run(Sequence.prefill(tf, cache, prompt),
-                                Sequence.prefill(comparedTf, other, prompt), newTokens - 1);
+                        // Which prefills first alternates by round, as the decode turns alternate.
+                        Sequence measured;
+                        Sequence compared;
+                        if (i % 2 == 0) {
+                            measured = Sequence.prefill(tf, cache, prompt);
+                            compared = Sequence.prefill(comparedTf, other, prompt);
+                        } else {
+                            compared = Sequence.prefill(comparedTf, other, prompt);
+                            measured = Sequence.prefill(tf, cache, prompt);
+                        }
+                        prefillRatios.add((double) measured.prefillNanos / compared.prefillNanos);
+                        Alternation a = Alternation.run(measured, compared, newTokens - 1);
                         rounds.add(a.first(), promptTokens, newTokens);
                         comparedRounds.add(a.second(), promptTokens, newTokens);
                         speedRatios.addAll(a.speedRatios());
@@ -138,6 +150,7 @@ final class BenchGenerationCommand implements Callable<Integer> {
                 }
             }
             double[] sortedRatios = speedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] sortedPrefillRatios = prefillRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             String label = describe(dir, m, format, comparedPath, comparedFormat);
             String comparedLabel = describe(comparedPath, comparedModel, comparedFormat, dir, format);
             // Repacked and copied weights live on huge pages where Linux offers them; mapped ones on the page cache's 4 KiB pages.
@@ -193,6 +206,9 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     o.put("decode_speed_ratio", LatencyStats.percentile(sortedRatios, 50));
                     o.put("decode_speed_ratio_p25", LatencyStats.percentile(sortedRatios, 25));
                     o.put("decode_speed_ratio_p75", LatencyStats.percentile(sortedRatios, 75));
+                    o.put("prefill_speed_ratio", LatencyStats.percentile(sortedPrefillRatios, 50));
+                    o.put("prefill_speed_ratio_p25", LatencyStats.percentile(sortedPrefillRatios, 25));
+                    o.put("prefill_speed_ratio_p75", LatencyStats.percentile(sortedPrefillRatios, 75));
                 }
                 out.println(mapper.writeValueAsString(n));
             } else {
@@ -219,6 +235,10 @@ final class BenchGenerationCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "decode ratio     %s / %s = %.3f (median of %d turn pairs; quartiles %.3f, %.3f)%n",
                             comparedLabel, label, LatencyStats.percentile(sortedRatios, 50), sortedRatios.length,
                             LatencyStats.percentile(sortedRatios, 25), LatencyStats.percentile(sortedRatios, 75));
+                    out.printf(Locale.ROOT, "prefill ratio    %s / %s = %.3f (median of %s, which prefills first alternating; quartiles %.3f, %.3f)%n",
+                            comparedLabel, label, LatencyStats.percentile(sortedPrefillRatios, 50),
+                            testRounds == 1 ? "1 round" : testRounds + " rounds",
+                            LatencyStats.percentile(sortedPrefillRatios, 25), LatencyStats.percentile(sortedPrefillRatios, 75));
                 }
             }
             out.flush();

@@ -225,12 +225,17 @@ class CommandLineTest {
         for (String key : new String[] {"prefill_tok_s", "first_token_latency_ms", "decode_tok_s"}) {
             assertThat(cmp.get(key).asDouble()).as(key).isPositive();
         }
+        // One prefill pair per round, its median between its quartiles.
+        double prefillRatio = cmp.get("prefill_speed_ratio").asDouble();
+        assertThat(prefillRatio).isPositive()
+                .isBetween(cmp.get("prefill_speed_ratio_p25").asDouble(), cmp.get("prefill_speed_ratio_p75").asDouble());
         Result text = run("bench", "generation", MODEL, "--prompt-tokens", "8", "--new-tokens", "5", "--warmup", "0",
                 "--test-round", "1", "--quant-policy", "8", "--compare-quant-policy", "4");
         assertThat(text.exit()).as(text.err()).isZero();
         assertThat(text.out()).contains("kv cache         INT8")
                 .contains("compared with    INT4 KV, decoded by turns of 4 tokens with INT8 KV")
-                .contains("decode ratio     INT4 KV / INT8 KV = ");
+                .contains("decode ratio     INT4 KV / INT8 KV = ")
+                .contains("prefill ratio    INT4 KV / INT8 KV = ").contains("(median of 1 round,");
         // Another model folder (a 4-bit checkpoint), same KV cache: the turns pair the two models.
         Result models = run("bench", "generation", MODEL, "--prompt-tokens", "8", "--new-tokens", "9", "--warmup", "0",
                 "--test-round", "1", "--compare-model", "../core/src/test/resources/models/random-llama-tiny-awq", "--json");
