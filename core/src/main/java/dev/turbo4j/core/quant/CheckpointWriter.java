@@ -31,6 +31,18 @@ final class CheckpointWriter {
     private CheckpointWriter() {
     }
 
+    /**
+     * Refuses an output folder that is the source folder itself: the source's weights are
+     * memory-mapped while the output's are written, so writing over them would truncate them
+     * mid-read and destroy the model.
+     */
+    static void requireOtherFolder(Path src, Path dst) throws IOException {
+        if (Files.exists(dst) && Files.isSameFile(src, dst)) {
+            throw new IllegalArgumentException(dst + " is the model folder itself; write to another folder"
+                    + " (the model's weights are read from there while the output is written)");
+        }
+    }
+
     /** Copies every file of src except weights and configs, which the writer produces. */
     static void copyOtherFiles(Path src, Path dst) throws IOException {
         Files.createDirectories(dst);

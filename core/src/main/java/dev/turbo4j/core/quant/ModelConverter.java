@@ -60,6 +60,7 @@ public final class ModelConverter {
      * the MLP, each shard holds whole int4 groups) before writing.
      */
     public static Summary convert(Path src, Path dst, ModelFormat override, int tp) throws IOException {
+        CheckpointWriter.requireOtherFolder(src, dst);
         QuantizationConfig quant = QuantizationConfig.read(src, override);
         ModelConfig config = ModelConfig.load(src);
         TensorParallel.requireUnsplit(config, src);

@@ -50,6 +50,7 @@ public final class ModelQuantizer {
     }
 
     public static Summary quantize(Path src, Path dst, Options options) throws IOException {
+        CheckpointWriter.requireOtherFolder(src, dst);
         ModelConfig config = ModelConfig.load(src);
         TensorParallel.requireUnsplit(config, src);
         QuantizationConfig existing = QuantizationConfig.read(src, null);

@@ -91,6 +91,25 @@ class QuantizeAndConvertTest {
     }
 
     @Test
+    void writingIntoTheModelFolderItselfIsRefusedBeforeItsWeightsAreTouched() throws IOException {
+        Path model = tmp.resolve("model");
+        Files.createDirectories(model);
+        try (var files = Files.list(KJV)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, model.resolve(f.getFileName()));
+            }
+        }
+        Path weights = model.resolve("model.safetensors");
+        byte[] before = Files.readAllBytes(weights);
+        assertThatThrownBy(() -> ModelConverter.convert(model, model, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another folder");
+        assertThatThrownBy(() -> ModelQuantizer.quantize(model, model.resolve("."),
+                new ModelQuantizer.Options(ModelFormat.TURBO4J_INT8, 0, true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another folder");
+        assertThat(Files.readAllBytes(weights)).isEqualTo(before);
+    }
+
+    @Test
     void convertedAwqAndGptqLoadAsAPureMapWithIdenticalLogits() throws IOException {
         for (Path src : List.of(QuantizedGoldenTest.AWQ, QuantizedGoldenTest.GPTQ)) {
             Path out = tmp.resolve("converted-" + src.getFileName());
