@@ -209,6 +209,17 @@ class EngineTest {
     }
 
     @Test
+    void theTextContinuesThePromptWithTheSpaceItsFirstTokenCarries() throws InterruptedException {
+        int[] prompt = ids("In the beginning");
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            GenerationResult r = e.generate(prompt, greedy(8)).result();
+            int[] all = java.util.stream.IntStream.concat(java.util.Arrays.stream(prompt),
+                    java.util.Arrays.stream(r.tokenIds())).toArray();
+            assertThat(model.tokenizer().decode(prompt, true) + r.text()).isEqualTo(model.tokenizer().decode(all, true));
+        }
+    }
+
+    @Test
     void cancelEndsWithAbortAndFreesTheBlocks() throws InterruptedException {
         try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
             GenerationStream s = e.generate(ids("And it came to pass"), greedy(100_000).withMaxNewTokens(900));

@@ -27,6 +27,17 @@ public interface Tokenizer {
         return new IncrementalDecoder(this, skipSpecialTokens);
     }
 
+    /**
+     * A streaming decoder for ids that continue {@code context} (the prompt): each id's text
+     * reads as it does after the context, so the first one keeps a leading space that a decode
+     * of the new ids alone strips (SentencePiece's "▁of" after "In the beginning" is " of").
+     * The context's text followed by everything it returns equals {@link #decode} of context
+     * and ids together.
+     */
+    default StreamingDecoder streamingDecoder(boolean skipSpecialTokens, int[] context) {
+        return new IncrementalDecoder(this, skipSpecialTokens, context);
+    }
+
     /** Number of ids, added tokens included. */
     int vocabSize();
 

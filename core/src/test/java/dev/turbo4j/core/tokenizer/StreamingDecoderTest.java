@@ -53,6 +53,28 @@ class StreamingDecoderTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = Subject.class, names = {"KJV_JSON", "KJV_MODEL", "LLAMA3", "QWEN2", "LLAMA2_JSON", "INTERNLM2"})
+    void aStreamAfterAContextAddsWhatTheContextsTextGains(Subject subject) {
+        Tokenizer tokenizer = subject.tokenizer();
+        int[] ids = tokenizer.encode("In the beginning God created the heaven and the earth. Zoë 日本語 🙂", true);
+        String whole = tokenizer.decode(ids, true);
+        for (int k = 1; k < ids.length; k++) {
+            int[] context = java.util.Arrays.copyOf(ids, k);
+            String contextText = tokenizer.decode(context, true);
+            if (contextText.endsWith("\uFFFD")) {
+                continue; // the context ends inside a character
+            }
+            StreamingDecoder decoder = tokenizer.streamingDecoder(true, context);
+            StringBuilder streamed = new StringBuilder();
+            for (int i = k; i < ids.length; i++) {
+                streamed.append(decoder.next(ids[i]));
+            }
+            streamed.append(decoder.flush());
+            assertThat(contextText + streamed).as("after %d ids", k).isEqualTo(whole);
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Subject.class, names = {"KJV_JSON", "KJV_MODEL"})
     void holdsBackByteTokensUntilTheCharacterIsComplete(Subject subject) {
         Tokenizer tokenizer = subject.tokenizer();

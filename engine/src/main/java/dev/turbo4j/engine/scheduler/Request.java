@@ -54,7 +54,7 @@ public final class Request {
         }
         this.stopIds = Set.copyOf(ids);
         this.sampler = new Sampler(config, stopIds);
-        this.decoder = tokenizer.streamingDecoder(config.skipSpecialTokens());
+        this.decoder = tokenizer.streamingDecoder(config.skipSpecialTokens(), input);
         this.stops = new StopStringFilter(config.stopWords());
     }
 
