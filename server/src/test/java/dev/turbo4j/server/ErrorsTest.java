@@ -94,6 +94,16 @@ class ErrorsTest {
     }
 
     @Test
+    void aNumberOutOfItsFieldsRangeIs400NamingItWithoutTheParsersLocation() throws Exception {
+        for (String field : List.of("max_tokens", "seed")) {
+            JsonNode e = error(ts.post("/v1/chat/completions",
+                    "{\"messages\": \"hi\", \"" + field + "\": 99999999999999999999}"), 400);
+            assertThat(e.get("param").asText()).isEqualTo(field);
+            assertThat(e.get("message").asText()).contains("out of range").doesNotContain("Source").doesNotContain("\n");
+        }
+    }
+
+    @Test
     void aPromptLongerThanTheSessionIs400SayingHowLong() throws Exception {
         String prompt = "And it came to pass ".repeat(400);
         JsonNode e = error(ts.post("/v1/completions", "{\"prompt\": \"" + prompt + "\"}"), 400);

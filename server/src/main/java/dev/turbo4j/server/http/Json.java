@@ -69,8 +69,12 @@ public final class Json {
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             return field + " must be " + article(typeName(m.getTargetType()));
         }
-        // A record's compact constructor refused a value: its message is written for users.
         Throwable cause = e.getCause();
+        if (cause instanceof JacksonException j) {
+            // A number out of the field's range: the parser's words, without where it was reading.
+            return field + ": " + j.getOriginalMessage();
+        }
+        // A record's compact constructor refused a value: its message is written for users.
         return field + ": " + (cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage());
     }
 
