@@ -86,6 +86,11 @@ final class PplCommand implements Callable<Integer> {
         if (maxTokens != null && ids.length > maxTokens) {
             ids = Arrays.copyOf(ids, maxTokens);
         }
+        int fewest = noBos ? 2 : 1; // without BOS the first token is only context
+        if (ids.length < fewest) {
+            throw new UserException((input.file != null ? input.file : input.idsFile) + ": " + ids.length
+                    + " tokens, too few for a perplexity (at least " + fewest + (noBos ? " without BOS" : "") + ")");
+        }
         if (!noBos) {
             bos = tokenizer.bosId();
             if (bos < 0) {

@@ -91,6 +91,20 @@ class CommandLineTest {
     }
 
     @Test
+    void pplOfATextWithTooFewTokensIsAnErrorNotNaN(@TempDir Path tmp) throws IOException {
+        Path empty = Files.writeString(tmp.resolve("empty.txt"), "");
+        Result r = run("ppl", MODEL, "--file", empty.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).doesNotContain("NaN");
+        assertThat(r.err().strip()).isEqualTo("turbo4j: " + empty + ": 0 tokens, too few for a perplexity (at least 1)");
+        Path one = tmp.resolve("one.json");
+        Files.writeString(one, "[262]");
+        Result noBos = run("ppl", MODEL, "--ids-file", one.toString(), "--no-bos");
+        assertThat(noBos.exit()).isEqualTo(1);
+        assertThat(noBos.err()).contains("1 tokens, too few for a perplexity (at least 2 without BOS)");
+    }
+
+    @Test
     void pplTakesIdsAndNoBos(@TempDir Path tmp) throws IOException {
         JsonNode golden = json.readTree(GOLDEN.resolve("ppl.json").toFile());
         Path ids = tmp.resolve("ids.json");
