@@ -8,17 +8,14 @@ import dev.turbo4j.engine.Engine;
 import dev.turbo4j.engine.GenerationResult;
 import dev.turbo4j.engine.LocalModel;
 import dev.turbo4j.engine.RequestRejectedException;
-import org.jline.reader.EndOfFileException;
-import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
-import org.jline.reader.UserInterruptException;
-import org.jline.terminal.Terminal;
-import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -44,69 +41,66 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    /** Where lines come from and answers go: the console, unless a test (or a pipe) gives streams. */
+    InputStream input = System.in;
+    OutputStream output = System.out;
+
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws IOException, InterruptedException {
         Path dir = ModelPaths.resolve(model);
-        try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
-             LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
-            PrintWriter out = terminal.writer();
+        try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions());
+             ChatConsole console = ChatConsole.open(input, output)) {
+            PrintWriter out = console.writer();
             ChatTemplate template = ChatTemplates.resolve(dir, chatTemplate);
-            GenerationConfig config = sampling.apply(lm.defaults());
+            GenerationConfig config = sampling.apply(lm.defaults(), lm.model().config().vocabSize());
             try (Engine eng = Engine.start(lm, engine.config().withMaxBatchSize(1));
                  ChatSession session = new ChatSession(eng, template, system, 1)) {
-                int sessionLen = eng.sessionLen();
-                out.printf("turbo4j chat — %s (%s, template %s, session length %d). Type 'exit' to quit, 'reset' for a new chat.%n",
-                        dir.getFileName(), lm.model().config().architecture().hfName(), template.name(), sessionLen);
-                out.flush();
-                LineReader reader = LineReaderBuilder.builder().terminal(terminal)
-                        .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".turbo4j_history"))
-                        .build();
+                out.printf("turbo4j chat — %s (%s, template %s, session length %d). Type 'exit' to quit, 'reset' for a new chat, Ctrl-C stops an answer.%n",
+                        dir.getFileName(), lm.model().config().architecture().hfName(), template.name(), eng.sessionLen());
                 while (true) {
-                    String line;
-                    try {
-                        line = reader.readLine("\n>>> ");
-                    } catch (UserInterruptException e) {
-                        continue;
-                    } catch (EndOfFileException e) {
-                        break;
-                    }
-                    String input = line.strip();
-                    if (input.isEmpty()) {
+                    String line = console.readLine("\n>>> ");
+                    String typed = line == null ? "exit" : line.strip(); // end of input: as 'exit'
+                    if (typed.isEmpty()) {
                         continue;
                     }
-                    if (input.equals("exit") || input.equals("quit")) {
+                    if (typed.equals("exit") || typed.equals("quit")) {
                         break;
                     }
-                    if (input.equals("reset")) {
+                    if (typed.equals("reset")) {
                         session.reset();
                         out.println("(new conversation)");
                         out.flush();
                         continue;
                     }
-                    GenerationResult r;
-                    try {
-                        r = session.send(input, config, text -> {
-                            out.print(text);
-                            out.flush();
-                        });
-                    } catch (RequestRejectedException e) {
-                        out.println("turbo4j: " + e.getMessage());
-                        out.flush();
-                        continue;
-                    }
-                    out.println();
-                    out.printf(Locale.ROOT, "[%d prompt tokens, %d tokens, %.1f tok/s, first token %.0f ms, finish: %s]%n",
-                            r.promptTokens(), r.completionTokens(), r.decodeTokensPerSecond(), r.firstTokenNanos() / 1e6,
-                            r.finishReason().openAiName());
-                    int used = session.usedTokens();
-                    if (used >= session.sessionLen() * 0.8) {
-                        out.printf("warning: this session uses %d of %d tokens; type 'reset' to start a new one.%n",
-                                used, session.sessionLen());
-                    }
-                    out.flush();
+                    turn(console, eng, session, typed, config);
                 }
             }
         }
         return 0;
+    }
+
+    /** One turn, its answer printed as it streams out, then its figures; Ctrl-C stops the answer, which stays in the history. */
+    private static void turn(ChatConsole console, Engine eng, ChatSession session, String input, GenerationConfig config)
+            throws InterruptedException {
+        PrintWriter out = console.writer();
+        GenerationResult r;
+        try {
+            r = console.interruptible(() -> eng.cancel(session.sessionId()),
+                    () -> session.send(input, config, console.answerPrinter()));
+        } catch (RequestRejectedException e) {
+            out.println("turbo4j: " + e.getMessage());
+            out.flush();
+            return;
+        }
+        out.println();
+        out.printf(Locale.ROOT, "[%d prompt tokens, %d tokens, %.1f tok/s, first token %.0f ms, finish: %s]%n",
+                r.promptTokens(), r.completionTokens(), r.decodeTokensPerSecond(), r.firstTokenNanos() / 1e6,
+                r.finishReason().openAiName());
+        int used = session.usedTokens();
+        if (used >= session.sessionLen() * 0.8) {
+            out.printf("warning: this session uses %d of %d tokens; type 'reset' to start a new one.%n",
+                    used, session.sessionLen());
+        }
+        out.flush();
     }
 }

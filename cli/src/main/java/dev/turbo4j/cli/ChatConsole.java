@@ -16,6 +16,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The user's side of a terminal chat: on a real terminal, JLine (line editing, history, Ctrl-C
@@ -66,15 +67,41 @@ final class ChatConsole implements AutoCloseable {
         }
     }
 
+    /**
+     * Prints one answer as it streams in, from its first visible character: the first word of a
+     * SentencePiece answer carries the space that separates it from the prompt.
+     */
+    Consumer<String> answerPrinter() {
+        return new Consumer<>() {
+            private boolean started;
+
+            @Override
+            public void accept(String text) {
+                String shown = started ? text : text.stripLeading();
+                if (shown.isEmpty()) {
+                    return;
+                }
+                started = true;
+                out.print(shown);
+                out.flush();
+            }
+        };
+    }
+
+    /** A turn's work: it may wait on the engine or the server. */
+    @FunctionalInterface
+    interface Turn<T> {
+        T run() throws InterruptedException;
+    }
+
     /** Runs {@code work}; Ctrl-C meanwhile calls {@code onInterrupt} (on a terminal) instead of ending the program. */
-    void interruptible(Runnable onInterrupt, Runnable work) {
+    <T> T interruptible(Runnable onInterrupt, Turn<T> work) throws InterruptedException {
         if (terminal == null) {
-            work.run();
-            return;
+            return work.run();
         }
         Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, s -> onInterrupt.run());
         try {
-            work.run();
+            return work.run();
         } finally {
             terminal.handle(Terminal.Signal.INT, previous);
         }

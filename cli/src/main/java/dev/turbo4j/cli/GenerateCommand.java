@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         Path dir = ModelPaths.resolve(model);
         PrintWriter out = spec.commandLine().getOut();
         try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
-            GenerationConfig config = sampling.apply(lm.defaults());
+            GenerationConfig config = sampling.apply(lm.defaults(), lm.model().config().vocabSize());
             int[] ids;
             if (chat) {
                 List<ChatMessage> messages = system == null ? List.of(new ChatMessage("user", prompt))

@@ -38,8 +38,14 @@ final class SamplingOptions {
     @Option(names = "--ignore-eos", description = "Keep generating past the end-of-sequence token.")
     boolean ignoreEos;
 
-    /** The model's defaults with the flags given applied. */
-    GenerationConfig apply(GenerationConfig defaults) {
+    /** The model's defaults with the flags given applied; vocabSize bounds --stop-token-ids. */
+    GenerationConfig apply(GenerationConfig defaults, int vocabSize) {
+        for (int id : stopTokenIds) {
+            if (id < 0 || id >= vocabSize) {
+                throw new UserException("--stop-token-ids " + id + " is not a token id of this model; its ids are 0 to "
+                        + (vocabSize - 1));
+            }
+        }
         try {
             GenerationConfig c = defaults.withMaxNewTokens(maxNewTokens).withStopWords(stop)
                     .withStopTokenIds(stopTokenIds).withIgnoreEos(ignoreEos);

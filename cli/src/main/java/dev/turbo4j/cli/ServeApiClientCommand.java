@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * {@code turbo4j serve api_client URL}: {@code turbo4j chat}, but against a running api_server.
@@ -48,7 +49,7 @@ final class ServeApiClientCommand implements Callable<Integer> {
     OutputStream output = System.out;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         if (sessionId != null && sessionId < 0) {
             throw new UserException("--session-id must be >= 0, got " + sessionId);
         }
@@ -75,21 +76,20 @@ final class ServeApiClientCommand implements Callable<Integer> {
                     out.println("(new conversation: the server ended session " + session + ")");
                     continue;
                 }
-                console.interruptible(() -> Thread.ofVirtual().start(() -> cancelQuietly(server, session)),
-                        () -> turn(out, server, session, typed, sampling));
+                console.interruptible(() -> Thread.ofVirtual().start(() -> cancelQuietly(server, session)), () -> {
+                    turn(out, console.answerPrinter(), server, session, typed, sampling);
+                    return null;
+                });
             }
         }
         return 0;
     }
 
     /** One turn, its answer printed as it streams in, then its figures. */
-    private static void turn(PrintWriter out, ApiServerClient server, long session, String input,
-                             ApiServerClient.Sampling sampling) {
+    private static void turn(PrintWriter out, Consumer<String> answer, ApiServerClient server, long session,
+                             String input, ApiServerClient.Sampling sampling) {
         try {
-            ApiServerClient.Turn t = server.chat(session, input, sampling, text -> {
-                out.print(text);
-                out.flush();
-            });
+            ApiServerClient.Turn t = server.chat(session, input, sampling, answer);
             double decodeSeconds = (t.totalNanos() - t.firstTextNanos()) / 1e9;
             double rate = t.last().tokens() > 1 && t.firstTextNanos() >= 0 && decodeSeconds > 0
                     ? (t.last().tokens() - 1) / decodeSeconds : 0;

@@ -6,11 +6,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -75,6 +82,45 @@ class CommandLineTest {
         // "<s>[INST] Who is the LORD? [/INST]" is the golden 5th logits prompt (13 ids)
         assertThat(json.readTree(r.out()).get("prompt_tokens").asInt()).isEqualTo(
                 json.readTree(GOLDEN.resolve("logits.json").toFile()).get("prompts").get(4).get("ids").size());
+    }
+
+    /** Runs {@code turbo4j chat ...} with {@code typed} as the user's input. */
+    static Result chat(String typed, String... args) {
+        CommandLine cl = Main.commandLine();
+        ChatCommand chat = cl.getSubcommands().get("chat").getCommand();
+        ByteArrayOutputStream terminal = new ByteArrayOutputStream();
+        chat.input = new ByteArrayInputStream(typed.getBytes(StandardCharsets.UTF_8));
+        chat.output = terminal;
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of("chat"));
+        all.addAll(List.of(args));
+        int exit = cl.execute(all.toArray(String[]::new));
+        return new Result(exit, terminal.toString(StandardCharsets.UTF_8), err.toString());
+    }
+
+    @Test
+    void chatStreamsEachAnswerFromItsFirstVisibleCharacterAndKeepsTheConversation() throws IOException {
+        String prompt = "And God said";
+        String alone = json.readTree(run("generate", MODEL, "--prompt", prompt, "--chat", "--temperature", "0",
+                "--max-new-tokens", "8", "--ignore-eos", "--json").out()).get("text").asText();
+        assertThat(alone).startsWith(" "); // the first word carries its space after [/INST]
+        Result r = chat(prompt + "\nAnd then?\nreset\n" + prompt + "\n", MODEL, "--temperature", "0",
+                "--max-new-tokens", "8", "--ignore-eos");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("turbo4j chat — kjv-llama-tiny");
+        // the first turn, and the same turn after reset, show the answer alone, without its space
+        assertThat(r.out().split(Pattern.quote("\n>>> " + alone.strip() + "\n[19 prompt tokens, 8 tokens, "), -1))
+                .hasSize(3);
+        assertThat(r.out()).contains("(new conversation)");
+        // the second turn sent only its own tokens: its prompt is not the whole conversation
+        Matcher turns = Pattern.compile("\\[(\\d+) prompt tokens, 8 tokens").matcher(r.out());
+        List<Integer> prompts = new ArrayList<>();
+        while (turns.find()) {
+            prompts.add(Integer.parseInt(turns.group(1)));
+        }
+        assertThat(prompts).hasSize(3);
+        assertThat(prompts.get(1)).isLessThan(19 + 8);
     }
 
     @Test
@@ -162,6 +208,10 @@ class CommandLineTest {
         Result range = run("generate", MODEL, "--prompt", "x", "--top-p", "1.5");
         assertThat(range.exit()).isEqualTo(1);
         assertThat(range.err()).contains("top-p must be in (0, 1]").doesNotContain("Exception");
+        Result stopId = run("generate", MODEL, "--prompt", "x", "--stop-token-ids", "2,2048");
+        assertThat(stopId.exit()).isEqualTo(1);
+        assertThat(stopId.err().strip())
+                .isEqualTo("turbo4j: --stop-token-ids 2048 is not a token id of this model; its ids are 0 to 2047");
         Result noInput = run("ppl", MODEL);
         assertThat(noInput.exit()).isEqualTo(2);
         assertThat(noInput.err()).contains("--file").contains("--ids-file");

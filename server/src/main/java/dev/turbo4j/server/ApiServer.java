@@ -85,7 +85,9 @@ public final class ApiServer implements AutoCloseable {
         if (!config.apiKeys().isEmpty()) {
             routes.before("/v1/*", new ApiKeyAuth(config.apiKeys()));
         }
-        routes.get("/v1/models", new ModelsHandler(model));
+        ModelsHandler models = new ModelsHandler(model);
+        routes.get("/v1/models", models::list);
+        routes.get("/v1/models/<model>", models::retrieve); // <..>: the id may hold slashes
         routes.post("/v1/chat/completions", new ChatCompletionsHandler(model, admission));
         routes.post("/v1/completions", new CompletionsHandler(model, admission));
         routes.post("/v1/chat/interactive", new InteractiveHandler(model, admission));

@@ -46,6 +46,16 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void retrievesTheModelAndNoOther() {
+        Model model = client.models().retrieve(TestServer.MODEL);
+        assertThat(model.id()).isEqualTo(TestServer.MODEL);
+        assertThat(model.ownedBy()).isEqualTo("turbo4j");
+        assertThatThrownBy(() -> client.models().retrieve("org/other-model"))
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("The model 'org/other-model' does not exist");
+    }
+
+    @Test
     void chatCompletion() {
         ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
                 .model(TestServer.MODEL).addUserMessage("Who is the LORD?").maxCompletionTokens(12).temperature(0.0)

@@ -81,7 +81,8 @@ class OperationsTest {
         JsonNode spec = TestServer.json(ts.get("/openapi.json").body());
         assertThat(spec.get("openapi").asText()).startsWith("3.");
         JsonNode paths = spec.get("paths");
-        List<String[]> routes = List.of(new String[] {"/v1/models", "get"}, new String[] {"/v1/chat/completions", "post"},
+        List<String[]> routes = List.of(new String[] {"/v1/models", "get"}, new String[] {"/v1/models/{model}", "get"},
+                new String[] {"/v1/chat/completions", "post"},
                 new String[] {"/v1/completions", "post"}, new String[] {"/v1/chat/interactive", "post"},
                 new String[] {"/v1/encode", "post"}, new String[] {"/v1/engine/state", "get"},
                 new String[] {"/health", "get"}, new String[] {"/metrics", "get"}, new String[] {"/openapi.json", "get"},
