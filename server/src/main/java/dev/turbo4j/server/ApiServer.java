@@ -66,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             cfg.staticFiles.enableWebjars();
             cfg.router.ignoreTrailingSlashes = true;
+            cfg.http.prefer405over404 = true; // a known route with the wrong method: 405, as FastAPI answers
             if (!config.allowOrigins().isEmpty()) {
                 cfg.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
                     if (config.allowOrigins().contains("*")) {

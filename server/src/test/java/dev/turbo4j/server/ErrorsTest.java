@@ -91,6 +91,12 @@ class ErrorsTest {
         for (String body : List.of("{\"messages\": ", "not json", "[1, 2]", "", "{\"messages\": \"hi\"} trailing")) {
             error(ts.post("/v1/chat/completions", body), 400);
         }
+        // the parser's words and where, without its internals
+        JsonNode open = error(ts.post("/v1/chat/completions", "{\"messages\": ["), 400);
+        assertThat(open.get("message").asText())
+                .startsWith("the request body is not valid JSON: Unexpected end-of-input: expected close marker for Array")
+                .endsWith("(at line 1, column 15)")
+                .doesNotContain("Source").doesNotContain("start marker");
     }
 
     @Test
@@ -120,6 +126,16 @@ class ErrorsTest {
         assertThat(e.get("message").asText()).contains("gpt-4");
         error(ts.get("/v1/nothing/here"), 404);
         error(ts.post("/v2/chat/completions", "{}"), 404);
+    }
+
+    @Test
+    void aKnownRouteWithTheWrongMethodIs405SayingWhichOne() throws Exception {
+        HttpResponse<String> get = ts.get("/v1/chat/completions");
+        JsonNode e = error(get, 405);
+        assertThat(e.get("code").asText()).isEqualTo("method_not_allowed");
+        assertThat(e.get("message").asText()).isEqualTo("method GET is not allowed on /v1/chat/completions; use POST (see /docs)");
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        error(ts.post("/v1/models", "{}"), 405);
     }
 
     @Test

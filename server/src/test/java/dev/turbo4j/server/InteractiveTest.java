@@ -99,6 +99,39 @@ class InteractiveTest {
     }
 
     @Test
+    void aOneShotRequestOnAnInteractiveSessionIsRefusedAndTheHistoryKept() throws Exception {
+        JsonNode first = call("""
+                {"prompt": "Who made the heaven?", "session_id": 31, "interactive_mode": true,
+                 "request_output_len": 4, "temperature": 0}""");
+        int held = first.get("input_tokens").asInt() + first.get("tokens").asInt();
+        for (String route : new String[] {"/v1/completions", "/v1/chat/completions"}) {
+            String body = route.endsWith("chat/completions")
+                    ? "{\"messages\": \"hi\", \"session_id\": 31, \"max_tokens\": 2}"
+                    : "{\"prompt\": \"hi\", \"session_id\": 31, \"max_tokens\": 2}";
+            HttpResponse<String> oneShot = ts.post(route, body);
+            assertThat(oneShot.statusCode()).as(route).isEqualTo(400);
+            assertThat(TestServer.json(oneShot.body()).get("error").get("message").asText()).as(route)
+                    .isEqualTo("session 31 holds a conversation of " + held + " tokens, which this one-shot request "
+                            + "would erase; use another session id, or end that session first");
+        }
+        JsonNode next = call("""
+                {"prompt": "And the earth?", "session_id": 31, "interactive_mode": true,
+                 "request_output_len": 2, "temperature": 0}""");
+        assertThat(next.get("history_tokens").asInt()).isEqualTo(held);
+        call("{\"prompt\": \"\", \"session_id\": 31, \"request_output_len\": 0}");
+        // a kept session needs an id the client knows
+        HttpResponse<String> anonymous = ts.post("/v1/chat/interactive",
+                "{\"prompt\": \"hi\", \"session_id\": -1, \"interactive_mode\": true, \"request_output_len\": 2}");
+        assertThat(anonymous.statusCode()).isEqualTo(400);
+        assertThat(TestServer.json(anonymous.body()).get("error").get("param").asText()).isEqualTo("session_id");
+        assertThat(ts.engine.stats().sessions()).isZero();
+        // once ended, the id serves one-shot requests again
+        assertThat(ts.post("/v1/completions", "{\"prompt\": \"hi\", \"session_id\": 31, \"max_tokens\": 2}")
+                .statusCode()).isEqualTo(200);
+        assertThat(ts.awaitAllBlocksFree().sessions()).isZero();
+    }
+
+    @Test
     void cancelStopsTheRunningTurnAndKeepsTheSession() throws Exception {
         var running = ts.http.sendAsync(ts.request("/v1/chat/interactive", """
                 {"prompt": "In the beginning", "session_id": 21, "interactive_mode": true,

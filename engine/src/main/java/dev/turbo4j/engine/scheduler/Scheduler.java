@@ -94,6 +94,12 @@ public final class Scheduler {
                     + " already has a request running; wait for it to finish or cancel it"));
             return;
         }
+        if (s != null && r.flags.sequenceStart() && r.flags.sequenceEnd() && s.length() > 0) {
+            r.output.failed(new RequestRejectedException("session " + r.sessionId + " holds a conversation of "
+                    + s.length() + " tokens, which this one-shot request would erase; use another session id, or end "
+                    + "that session first"));
+            return;
+        }
         boolean created = s == null;
         if (created) {
             s = new Session(r.sessionId);

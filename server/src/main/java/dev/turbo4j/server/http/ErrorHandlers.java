@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 
 /**
  * Every failure as OpenAI's error envelope with the right status: our own {@link ApiException}s,
- * Javalin's (404 no such route, 413 body too large…), engine refusals (400), and anything
+ * Javalin's (404 no such route, 405 wrong method, 413 body too large…), engine refusals (400), and anything
  * unexpected as a bare 500, logged here and never shown to the client with a stack trace.
  */
 public final class ErrorHandlers {
@@ -45,6 +45,15 @@ public final class ErrorHandlers {
         }
         if (status == HttpStatus.NOT_FOUND.getCode()) {
             return notFound(ctx);
+        }
+        if (status == HttpStatus.METHOD_NOT_ALLOWED.getCode()) {
+            String allowed = e.getDetails().getOrDefault("availableMethods", "");
+            if (!allowed.isEmpty()) {
+                ctx.header("Allow", allowed);
+            }
+            return new ApiException(405, "invalid_request_error", null, "method_not_allowed",
+                    "method " + ctx.method() + " is not allowed on " + ctx.path()
+                            + (allowed.isEmpty() ? "" : "; use " + allowed.replace(", ", " or ")) + " (see /docs)");
         }
         return new ApiException(status, status >= 500 ? "server_error" : "invalid_request_error", null, null,
                 e.getMessage());

@@ -1,6 +1,7 @@
 package dev.turbo4j.server.http;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.UncheckedIOException;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +32,9 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    private static final Pattern START_MARKER =
+            Pattern.compile("\\s*\\(start marker at \\[Source:.*?\\]\\)", Pattern.DOTALL);
+
     private Json() {
     }
 
@@ -42,7 +47,7 @@ public final class Json {
         try {
             tree = MAPPER.readTree(body);
         } catch (JacksonException e) {
-            throw ApiException.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.invalid(null, "the request body is not valid JSON: " + parserWords(e) + where(e));
         }
         if (tree == null || !tree.isObject()) {
             throw ApiException.invalid(null, "the request body must be a JSON object");
@@ -55,7 +60,7 @@ public final class Json {
                     .collect(Collectors.joining(".")).replace(".[", "[");
             throw ApiException.invalid(param.isEmpty() ? null : param, describe(param, e));
         } catch (JacksonException e) {
-            throw ApiException.invalid(null, "the request body could not be read: " + e.getOriginalMessage());
+            throw ApiException.invalid(null, "the request body could not be read: " + parserWords(e));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(null, e.getMessage());
         }
@@ -72,10 +77,21 @@ public final class Json {
         Throwable cause = e.getCause();
         if (cause instanceof JacksonException j) {
             // A number out of the field's range: the parser's words, without where it was reading.
-            return field + ": " + j.getOriginalMessage();
+            return field + ": " + parserWords(j);
         }
         // A record's compact constructor refused a value: its message is written for users.
         return field + ": " + (cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage());
+    }
+
+    /** The parser's words without the reading location it may embed ("start marker at [Source: …]"). */
+    private static String parserWords(JacksonException e) {
+        return START_MARKER.matcher(e.getOriginalMessage()).replaceAll("");
+    }
+
+    /** " at line L, column C" of the body, where the parser knows it. */
+    private static String where(JacksonException e) {
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? "" : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
     private static String shortValue(Object v) {

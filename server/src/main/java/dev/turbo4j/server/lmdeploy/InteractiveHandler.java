@@ -50,6 +50,10 @@ public final class InteractiveHandler implements Handler {
             ctx.json(InteractiveResponse.empty());
             return;
         }
+        // A kept session needs an id the client knows: the reply has no field to give a new one back.
+        require(endAfter || requested != -1, "session_id",
+                "interactive_mode keeps the session for the next turn: give it a session_id of your own (-1 picks a "
+                        + "fresh one for a single turn)");
         GenerationConfig config = config(req);
         long id = requested == -1 ? sessions.newId() : requested;
         try (Admission.Ticket ticket = admission.enter()) {
