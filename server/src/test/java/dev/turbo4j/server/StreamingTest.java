@@ -5,6 +5,8 @@ import dev.turbo4j.engine.EngineStats;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -144,6 +146,40 @@ class StreamingTest {
         assertThat(after.generatedTokens() - before).isLessThan(1000); // cancelled, not run to the end
         // and the server still serves
         assertThat(ts.post("/v1/completions", "{\"prompt\": \"Amen\", \"max_tokens\": 2}").statusCode()).isEqualTo(200);
+    }
+
+    /** Non-streamed answers write nothing until their end; the server must still notice the client leave. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/v1/chat/completions|{\"messages\": \"In the beginning\", \"max_tokens\": 1000, \"ignore_eos\": true, \"n\": 2}",
+            "/v1/completions|{\"prompt\": \"In the beginning\", \"max_tokens\": 1000, \"ignore_eos\": true}",
+            "/v1/chat/interactive|{\"prompt\": \"In the beginning\", \"session_id\": 41, \"request_output_len\": 1000, "
+                    + "\"ignore_eos\": true}"})
+    void clientDisconnectCancelsANonStreamedAnswer(String routeAndBody) throws Exception {
+        String route = routeAndBody.substring(0, routeAndBody.indexOf('|'));
+        String body = routeAndBody.substring(routeAndBody.indexOf('|') + 1);
+        ts.awaitAllBlocksFree();
+        long before = ts.engine.stats().generatedTokens();
+        try (Socket socket = new Socket("127.0.0.1", ts.server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + route + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (ts.engine.stats().generatedTokens() - before < 20) {
+                Thread.sleep(5);
+            }
+            assertThat(ts.engine.stats().running()).as(route).isPositive();
+        } // the client gives up before the answer
+        EngineStats after = ts.awaitAllBlocksFree();
+        assertThat(after.running()).as(route).isZero();
+        assertThat(after.freeBlocks()).as(route).isEqualTo(after.totalBlocks());
+        assertThat(after.generatedTokens() - before).as(route).isLessThan(500); // cancelled, not run to the end
+        assertThat(after.sessions()).as(route).isZero();
+        // and a client on a kept-alive connection still gets whole answers, one after another
+        for (int i = 0; i < 2; i++) {
+            assertThat(ts.post("/v1/completions", "{\"prompt\": \"Amen\", \"max_tokens\": 2}").statusCode()).isEqualTo(200);
+        }
     }
 
     @Test

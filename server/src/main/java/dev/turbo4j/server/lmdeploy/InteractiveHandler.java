@@ -8,6 +8,7 @@ import dev.turbo4j.server.Admission;
 import dev.turbo4j.server.SamplingParams;
 import dev.turbo4j.server.ServedModel;
 import dev.turbo4j.server.http.ApiException;
+import dev.turbo4j.server.http.ConnectionWatch;
 import dev.turbo4j.server.http.Json;
 import dev.turbo4j.server.sse.ClientGoneException;
 import dev.turbo4j.server.sse.EventStream;
@@ -63,7 +64,10 @@ public final class InteractiveHandler implements Handler {
                 if (Boolean.TRUE.equals(req.stream())) {
                     stream(ctx, chat, prompt, config);
                 } else {
-                    GenerationResult r = chat.sendStreaming(prompt, config, out -> { });
+                    GenerationResult r;
+                    try (ConnectionWatch watch = ConnectionWatch.start(ctx, () -> model.engine().cancel(id))) {
+                        r = chat.sendStreaming(prompt, config, out -> { });
+                    }
                     ctx.json(new InteractiveResponse(r.text(), r.completionTokens(), r.promptTokens(),
                             r.historyTokens(), r.finishReason().openAiName()));
                 }

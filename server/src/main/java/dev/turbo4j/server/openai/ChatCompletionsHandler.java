@@ -8,6 +8,7 @@ import dev.turbo4j.engine.GenerationResult;
 import dev.turbo4j.engine.GenerationStream;
 import dev.turbo4j.server.Admission;
 import dev.turbo4j.server.ServedModel;
+import dev.turbo4j.server.http.ConnectionWatch;
 import dev.turbo4j.server.http.Json;
 import dev.turbo4j.server.sse.ClientGoneException;
 import dev.turbo4j.server.sse.EventStream;
@@ -57,7 +58,11 @@ public final class ChatCompletionsHandler implements Handler {
             if (Boolean.TRUE.equals(req.stream())) {
                 stream(ctx, choices, id, created, req.streamOptions() != null && req.streamOptions().usage());
             } else {
-                ctx.json(reply(choices, id, created));
+                ChatCompletion reply;
+                try (ConnectionWatch watch = ConnectionWatch.start(ctx, choices::cancelAll)) {
+                    reply = reply(choices, id, created);
+                }
+                ctx.json(reply);
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.turbo4j.engine.GenerationStream;
 import dev.turbo4j.server.Admission;
 import dev.turbo4j.server.ServedModel;
 import dev.turbo4j.server.http.ApiException;
+import dev.turbo4j.server.http.ConnectionWatch;
 import dev.turbo4j.server.http.Json;
 import dev.turbo4j.server.sse.ClientGoneException;
 import dev.turbo4j.server.sse.EventStream;
@@ -61,7 +62,11 @@ public final class CompletionsHandler implements Handler {
             if (Boolean.TRUE.equals(req.stream())) {
                 stream(ctx, choices, echoes, id, created, req.streamOptions() != null && req.streamOptions().usage());
             } else {
-                ctx.json(reply(choices, echoes, id, created));
+                Completion reply;
+                try (ConnectionWatch watch = ConnectionWatch.start(ctx, choices::cancelAll)) {
+                    reply = reply(choices, echoes, id, created);
+                }
+                ctx.json(reply);
             }
         }
     }
