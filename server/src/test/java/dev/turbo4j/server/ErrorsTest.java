@@ -62,6 +62,11 @@ class ErrorsTest {
             "{\"messages\": \"hi\", \"min_p\": 2}|min_p",
             "{\"messages\": \"hi\", \"repetition_penalty\": 0}|repetition_penalty",
             "{\"messages\": \"hi\", \"min_new_tokens\": -1}|min_new_tokens",
+            "{\"messages\": \"hi\", \"stream_options\": {\"include_usage\": true}}|stream_options",
+            "{\"messages\": \"hi\", \"response_format\": {\"type\": \"json_object\"}}|response_format",
+            "{\"messages\": \"hi\", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {}}}|response_format",
+            "{\"messages\": \"hi\", \"tools\": [], \"tool_choice\": \"required\"}|tool_choice",
+            "{\"messages\": \"hi\", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"f\"}}}|tool_choice",
             "{\"messages\": 5}|messages",
             "{\"messages\": []}|messages",
             "{\"messages\": [{\"content\": \"no role\"}]}|messages[0].role",
@@ -81,9 +86,20 @@ class ErrorsTest {
             "{\"prompt\": [99999]}|prompt",
             "{\"prompt\": [[1, 2], \"x\", 3]}|prompt[2]",
             "{\"prompt\": []}|prompt",
-            "{\"prompt\": \"hi\", \"n\": 17}|n"})
+            "{\"prompt\": \"hi\", \"n\": 17}|n",
+            "{\"prompt\": \"hi\", \"stream\": false, \"stream_options\": {\"include_usage\": true}}|stream_options"})
     void completionsRejectBadFieldsWith400(String body, String param) throws Exception {
         assertThat(error(ts.post("/v1/completions", body), 400).get("param").asText()).isEqualTo(param);
+    }
+
+    @Test
+    void textResponseFormatAndToolsTheModelMayIgnoreAreAccepted() throws Exception {
+        for (String extra : List.of("\"response_format\": {\"type\": \"text\"}",
+                "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}], \"tool_choice\": \"auto\"",
+                "\"tool_choice\": \"none\"", "\"stream\": true, \"stream_options\": {\"include_usage\": true}")) {
+            HttpResponse<String> r = ts.post("/v1/chat/completions", "{\"messages\": \"hi\", \"max_tokens\": 2, " + extra + "}");
+            assertThat(r.statusCode()).as(extra).isEqualTo(200);
+        }
     }
 
     @Test

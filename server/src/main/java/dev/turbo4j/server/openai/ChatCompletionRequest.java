@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Map;
 
+import static dev.turbo4j.server.http.ApiException.require;
+
 /**
  * POST /v1/chat/completions, OpenAI's fields plus LMDeploy's extras (top_k, min_p,
  * repetition_penalty, ignore_eos, skip_special_tokens, min_new_tokens, session_id,
@@ -18,5 +20,27 @@ public record ChatCompletionRequest(String model, JsonNode messages, Boolean str
                                     Float presencePenalty, Float frequencyPenalty, Map<String, Float> logitBias,
                                     String user, Integer topK, Float minP, Float repetitionPenalty, Boolean ignoreEos,
                                     Boolean skipSpecialTokens, Integer minNewTokens, Long sessionId,
-                                    Boolean doPreprocess) implements SamplingFields {
+                                    Boolean doPreprocess, JsonNode responseFormat, JsonNode tools,
+                                    JsonNode toolChoice) implements SamplingFields {
+
+    /**
+     * 400 for what this server cannot honour and a client would rely on: output constrained to
+     * JSON, or a tool call it must make. Tools the model may use ("auto", "none") are accepted;
+     * the answer is text.
+     */
+    void requireSupported() {
+        if (responseFormat != null && !responseFormat.isNull()) {
+            JsonNode type = responseFormat.get("type");
+            String name = type == null ? null : type.asText();
+            require("text".equals(name), "response_format", "response_format " + (name == null ? "without a type"
+                    : "'" + name + "'") + " is not supported: this server does not constrain its output to JSON; "
+                    + "ask for JSON in the prompt, or leave response_format out");
+        }
+        if (toolChoice != null && !toolChoice.isNull()) {
+            String choice = toolChoice.isTextual() ? toolChoice.asText() : "a named function";
+            require(choice.equals("auto") || choice.equals("none"), "tool_choice", "tool_choice " + (toolChoice.isTextual()
+                    ? "'" + choice + "'" : choice) + " is not supported: this server answers in text and makes no "
+                    + "tool calls; use 'auto' or 'none'");
+        }
+    }
 }

@@ -36,6 +36,7 @@ public final class ChatCompletionsHandler implements Handler {
     public void handle(Context ctx) throws Exception {
         ChatCompletionRequest req = Json.parse(ctx.body(), ChatCompletionRequest.class);
         model.checkName(req.model());
+        req.requireSupported();
         List<ChatMessage> messages = ChatMessages.parse(req.messages());
         int[] ids = Boolean.FALSE.equals(req.doPreprocess()) ? model.encodeText(ChatMessages.raw(messages))
                 : model.encodeChat(messages, "messages");

@@ -29,6 +29,8 @@ public interface SamplingFields {
         if (n() != null) {
             require(n() >= 1 && n() <= MAX_N, "n", "n must be between 1 and " + MAX_N + ", got " + n());
         }
+        require(streamOptions() == null || Boolean.TRUE.equals(stream()), "stream_options",
+                "stream_options needs stream: true");
         if (sessionId() != null) {
             require(sessionId() >= 0, "session_id", "session_id must be >= 0, got " + sessionId());
             require(n() == null || n() == 1, "n", "n must be 1 when a session_id is given");
