@@ -48,7 +48,9 @@ public final class ConnectionWatch implements AutoCloseable {
         return watch;
     }
 
-    private void listen() {
+    // Under the watch's lock with close(): no interest of ours may outlive it, or Jetty's own
+    // read of the connection's next request would find the endpoint taken.
+    private synchronized void listen() {
         if (closed.get()) {
             return;
         }
@@ -82,7 +84,7 @@ public final class ConnectionWatch implements AutoCloseable {
 
     /** Stops watching, before the answer is written; Jetty reads the connection again afterwards. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed.compareAndSet(false, true)) {
             if (endPoint instanceof AbstractEndPoint e && e.isFillInterested()) {
                 e.getFillInterest().onFail(new CancellationException("the answer is ready"));
