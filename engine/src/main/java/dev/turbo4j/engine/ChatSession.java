@@ -93,11 +93,17 @@ public final class ChatSession implements AutoCloseable {
         } else if (started) {
             flags = SubmitFlags.NEW_SESSION; // the template re-rendered earlier turns: start over
         }
-        int[] ids = engine.tokenizer().encode(newText, false);
-        GenerationStream stream = engine.submit(sessionId, ids, config, flags);
+        GenerationStream stream = engine.submit(sessionId, engine.tokenizer().encode(newText, false), config, flags);
         RuntimeException consumerFailure = null;
         try {
-            stream.awaitAccepted();
+            try {
+                stream.awaitAccepted();
+            } catch (UnknownSessionException e) {
+                // The engine no longer holds the session (someone ended it): start it over from
+                // the whole conversation rather than continue from nothing.
+                stream = engine.submit(sessionId, engine.tokenizer().encode(full, false), config, SubmitFlags.NEW_SESSION);
+                stream.awaitAccepted();
+            }
             for (EngineOutput out : stream) {
                 onOutput.accept(out);
             }

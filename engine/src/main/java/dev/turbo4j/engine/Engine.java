@@ -17,11 +17,15 @@ import dev.turbo4j.engine.scheduler.StepStats;
 import java.util.HashSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -49,6 +53,12 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong anonymousSessions = new AtomicLong(Long.MIN_VALUE);
     private volatile boolean closed;
+    /** Guards {@link #accepting} against the engine thread's last drain of {@link #commands}. */
+    private final Object queueLock = new Object();
+    /** Whether commands are still taken; false once the engine thread has begun its last drain. */
+    private boolean accepting = true;
+    private final Object closeLock = new Object();
+    private boolean cacheClosed;
     private volatile EngineStats snapshot;
 
     private Engine(LocalModel model, EngineConfig config) {
@@ -102,8 +112,8 @@ public final class Engine implements AutoCloseable {
     public GenerationStream submit(long sessionId, int[] inputIds, GenerationConfig config, SubmitFlags flags) {
         GenerationStream stream = new GenerationStream();
         Request request = prepare(sessionId, inputIds, config, flags, stream);
-        if (request != null) {
-            send(s -> s.submit(request));
+        if (request != null && !send(s -> s.submit(request))) {
+            stream.fail(shutDown());
         }
         return stream;
     }
@@ -128,8 +138,8 @@ public final class Engine implements AutoCloseable {
                 requests.add(request);
             }
         }
-        if (!requests.isEmpty()) {
-            send(s -> requests.forEach(s::submit));
+        if (!requests.isEmpty() && !send(s -> requests.forEach(s::submit))) {
+            streams.forEach(stream -> stream.fail(shutDown()));
         }
         return streams;
     }
@@ -137,13 +147,17 @@ public final class Engine implements AutoCloseable {
     /** The request behind stream, or null when it is refused at once (the stream then fails). */
     private Request prepare(long sessionId, int[] inputIds, GenerationConfig config, SubmitFlags flags,
                             GenerationStream stream) {
+        // Checked here, on the caller's thread: on the engine thread a null would fail a step.
+        Objects.requireNonNull(inputIds, "inputIds must not be null");
+        Objects.requireNonNull(config, "config must not be null; use GenerationConfig.greedy() or the model's defaults");
+        Objects.requireNonNull(flags, "flags must not be null; use SubmitFlags.STATELESS for a one-off request");
         Request request = new Request(sessionId, inputIds, config, flags, tokenizer, eosIds, outputOf(stream));
         stream.onCancel(() -> {
             request.cancel();
             wake();
         });
         if (closed) {
-            stream.fail(new RequestRejectedException("the engine is shut down"));
+            stream.fail(shutDown());
             return null;
         }
         for (int id : inputIds) {
@@ -161,14 +175,18 @@ public final class Engine implements AutoCloseable {
         return submit(anonymousSessions.getAndIncrement(), inputIds, config, SubmitFlags.STATELESS);
     }
 
-    /** Stops the session's running request (finish reason ABORT); its history is kept. */
+    /** Stops the session's running request (finish reason ABORT); its history is kept. A no-op once closed. */
     public void cancel(long sessionId) {
         send(s -> s.cancel(sessionId));
     }
 
-    /** Ends a session: aborts its request, frees its KV blocks and forgets its history. */
+    /** Ends a session: aborts its request, frees its KV blocks and forgets its history. A no-op once closed. */
     public void endSession(long sessionId) {
         send(s -> s.endSession(sessionId));
+    }
+
+    private static RequestRejectedException shutDown() {
+        return new RequestRejectedException("the engine is shut down");
     }
 
     /**
@@ -182,20 +200,8 @@ public final class Engine implements AutoCloseable {
         if (ids.length > sessionLen) {
             throw new IllegalArgumentException(ids.length + " tokens exceed the session length " + sessionLen);
         }
-        java.util.concurrent.CompletableFuture<Double> done = new java.util.concurrent.CompletableFuture<>();
-        send(s -> {
-            try {
-                done.complete(dev.turbo4j.core.transformer.Perplexity.compute(model.transformer(), ids, ids.length, -1,
-                        cache.spec().format()).ppl());
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        try {
-            return done.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (RuntimeException) e.getCause();
-        }
+        return onEngineThread(s -> dev.turbo4j.core.transformer.Perplexity.compute(model.transformer(), ids, ids.length,
+                -1, cache.spec().format()).ppl());
     }
 
     /** The latest snapshot (refreshed after every step). */
@@ -208,27 +214,50 @@ public final class Engine implements AutoCloseable {
      * refreshes {@link #stats()}; throws IllegalStateException on an inconsistency. For tests.
      */
     public void checkInvariants() throws InterruptedException {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        send(s -> {
+        onEngineThread(s -> {
+            s.checkInvariants();
+            snapshot = takeSnapshot();
+            s.deliverFinished();
+            return null;
+        });
+    }
+
+    /**
+     * Runs work on the engine thread between steps and returns its result; throws
+     * IllegalStateException once the engine is shut down, and whatever work throws.
+     */
+    private <T> T onEngineThread(Function<Scheduler, T> work) throws InterruptedException {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        boolean sent = send(s -> {
             try {
-                s.checkInvariants();
-                snapshot = takeSnapshot();
-                s.deliverFinished();
-                done.complete(null);
-            } catch (RuntimeException e) {
+                done.complete(work.apply(s));
+            } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e);
             }
         });
+        if (!sent) {
+            throw new IllegalStateException("the engine is shut down");
+        }
         try {
-            done.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+            return done.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw (RuntimeException) e.getCause();
         }
     }
 
-    private void send(Consumer<Scheduler> command) {
-        commands.add(command);
+    /** Queues a command for the engine thread; false once the engine no longer takes commands. */
+    private boolean send(Consumer<Scheduler> command) {
+        synchronized (queueLock) {
+            if (!accepting) {
+                return false;
+            }
+            commands.add(command);
+        }
         wake();
+        return true;
     }
 
     private void wake() {
@@ -255,6 +284,9 @@ public final class Engine implements AutoCloseable {
                 LockSupport.park(this);
             }
         }
+        synchronized (queueLock) {
+            accepting = false; // every command sent from now on is refused at send; the rest run here
+        }
         Consumer<Scheduler> command;
         while ((command = commands.poll()) != null) {
             runSafely(command);
@@ -264,14 +296,17 @@ public final class Engine implements AutoCloseable {
         runSafely(Scheduler::deliverFinished);
     }
 
-    /** A bug in one step must not kill the engine: the running requests fail, the rest go on. */
+    /**
+     * A bug in one step must not kill the engine: the requests in flight end with ABORT, idle
+     * sessions keep their history, and the engine goes on.
+     */
     private void runSafely(Consumer<Scheduler> work) {
         try {
             work.accept(scheduler);
         } catch (RuntimeException | Error e) {
             LOG.log(java.util.logging.Level.SEVERE, "engine step failed; aborting the running requests", e);
             try {
-                scheduler.abortAll();
+                scheduler.abortRequests();
             } catch (RuntimeException ignored) {
                 // state may be inconsistent; keep serving new requests
             }
@@ -325,20 +360,35 @@ public final class Engine implements AutoCloseable {
         };
     }
 
-    /** Stops the engine: running requests end with ABORT, the KV pool is freed. */
+    /**
+     * Stops the engine: running requests end with ABORT, the KV pool is freed. Every caller
+     * returns only once the engine thread has finished its last step, however long that step
+     * takes, so the model may be closed after it.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
         closed = true;
         wake();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
+        if (Thread.currentThread() == thread) {
+            return; // from a stream callback on the engine thread: the loop ends after this command
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // the step under way still uses the pool: wait for it all the same
+            }
+        }
+        synchronized (closeLock) {
+            if (!cacheClosed) {
+                cacheClosed = true;
+                cache.close();
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        cache.close();
     }
 
 }

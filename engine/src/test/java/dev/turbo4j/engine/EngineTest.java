@@ -1,5 +1,8 @@
 package dev.turbo4j.engine;
 
+import dev.turbo4j.core.chat.ChatMessage;
+import dev.turbo4j.core.chat.ChatTemplate;
+import dev.turbo4j.core.chat.ChatTemplates;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** Continuous batching, sessions, prefix caching and the KV pool, on the demo model. */
 class EngineTest {
@@ -250,6 +254,83 @@ class EngineTest {
             assertThat(running.result().finishReason()).isEqualTo(FinishReason.ABORT);
             assertThat(e.generate(ids("Let there be light"), greedy(3)).result().completionTokens()).isEqualTo(3);
         }
+    }
+
+    @Test
+    void nullArgumentsAreRefusedOnTheCallersThreadAndHurtNoOtherSession() throws InterruptedException {
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            int[] first = ids("And God said");
+            e.submit(8, first, greedy(3), SubmitFlags.NEW_SESSION).result();
+            GenerationStream other = e.generate(ids("In the beginning"), greedy(40));
+            assertThatThrownBy(() -> e.submit(9, first, greedy(3), null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("flags must not be null; use SubmitFlags.STATELESS for a one-off request");
+            assertThatThrownBy(() -> e.submit(9, first, null, SubmitFlags.STATELESS))
+                    .hasMessageStartingWith("config must not be null");
+            assertThatThrownBy(() -> e.generate(null, greedy(3))).hasMessage("inputIds must not be null");
+            assertThat(other.result().finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(e.submit(8, ids("unto"), greedy(2), SubmitFlags.CONTINUE).result().historyTokens())
+                    .isEqualTo(first.length + 3);
+        }
+    }
+
+    @Test
+    void continuingASessionTheEngineDoesNotHoldIsRefusedAndAChatStartsItOver() throws InterruptedException {
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            assertThatThrownBy(() -> e.submit(99, ids("And"), greedy(2), SubmitFlags.CONTINUE).result())
+                    .isInstanceOf(UnknownSessionException.class)
+                    .hasMessage("session 99 has no history to continue (it was ended, or never started); submit the "
+                            + "whole conversation with SubmitFlags.NEW_SESSION");
+            ChatTemplate template = ChatTemplates.resolve(KJV, null);
+            try (ChatSession chat = new ChatSession(e, template, null, 40)) {
+                GenerationResult r1 = chat.send("Who was Moses?", greedy(6), text -> { });
+                e.endSession(chat.sessionId()); // someone else ends the chat's session
+                GenerationResult r2 = chat.send("And his brother?", greedy(6), text -> { });
+                // the second turn starts over from the whole conversation, not from nothing
+                assertThat(r2.historyTokens()).isZero();
+                String whole = template.render(List.of(ChatMessage.user("Who was Moses?"), ChatMessage.assistant(r1.text()),
+                        ChatMessage.user("And his brother?")), true);
+                assertThat(r2.promptTokens()).isEqualTo(model.tokenizer().encode(whole, false).length);
+                assertThat(chat.usedTokens()).isEqualTo(r2.promptTokens() + 6);
+            }
+        }
+    }
+
+    @Test
+    void aClosedEngineRefusesWorkAtOnceAndConcurrentClosesWaitForTheLastStep() throws Exception {
+        Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64));
+        List<GenerationStream> running = new ArrayList<>();
+        for (String p : PROMPTS) {
+            running.add(e.generate(ids(p), greedy(500)));
+        }
+        while (e.stats().running() == 0) {
+            Thread.sleep(2);
+        }
+        int[] runningAfterClose = new int[2];
+        Thread[] closers = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int k = i;
+            closers[i] = Thread.ofPlatform().start(() -> {
+                e.close();
+                runningAfterClose[k] = e.stats().running() + e.stats().activeBlocks();
+            });
+        }
+        for (Thread t : closers) {
+            t.join(20_000);
+            assertThat(t.isAlive()).isFalse();
+        }
+        // neither close returned while the engine thread still had requests in flight
+        assertThat(runningAfterClose).containsExactly(0, 0);
+        for (GenerationStream s : running) {
+            assertThat(s.result().finishReason()).isEqualTo(FinishReason.ABORT);
+        }
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            assertThatThrownBy(() -> e.perplexity(ids("In the beginning God created"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the engine is shut down");
+            assertThatThrownBy(e::checkInvariants).hasMessage("the engine is shut down");
+            assertThatThrownBy(() -> e.generate(ids("Amen"), greedy(2)).result()).hasMessage("the engine is shut down");
+            e.cancel(1);
+            e.endSession(1);
+        });
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.turbo4j.core.transformer.SequenceChunk;
 import dev.turbo4j.core.transformer.Transformer;
 import dev.turbo4j.engine.FinishReason;
 import dev.turbo4j.engine.RequestRejectedException;
+import dev.turbo4j.engine.UnknownSessionException;
 import dev.turbo4j.engine.kvcache.BlockManager;
 import dev.turbo4j.engine.kvcache.PrefixCache;
 
@@ -100,6 +101,10 @@ public final class Scheduler {
                     + "that session first"));
             return;
         }
+        if (s == null && !r.flags.sequenceStart()) {
+            r.output.failed(new UnknownSessionException(r.sessionId));
+            return;
+        }
         boolean created = s == null;
         if (created) {
             s = new Session(r.sessionId);
@@ -163,6 +168,18 @@ public final class Scheduler {
     public void abortAll() {
         for (Long id : List.copyOf(sessions.keySet())) {
             endSession(id);
+        }
+    }
+
+    /**
+     * After a failed step: ends the sessions that have a request (running or waiting), whose
+     * state the failure may have left half-updated; idle sessions keep their history.
+     */
+    public void abortRequests() {
+        for (Session s : List.copyOf(sessions.values())) {
+            if (s.request != null) {
+                endSession(s.id);
+            }
         }
     }
 
