@@ -10,6 +10,7 @@ import dev.turbo4j.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,6 +45,8 @@ public final class Pipeline implements AutoCloseable {
 
     /** Loads a folder; {@code chatTemplate} names a built-in or a .jinja file (null: the model's own). */
     public static Pipeline load(Path dir, EngineConfig config, String chatTemplate) {
+        Objects.requireNonNull(dir, "dir must not be null; pass the model folder");
+        Objects.requireNonNull(config, "config must not be null; use EngineConfig.defaults()");
         LocalModel model = LocalModel.open(dir, config.threads() > 0 ? config.threads()
                 : dev.turbo4j.core.parallel.WorkerPool.defaultThreads(), LoadOptions.DEFAULT.withTp(config.tp()));
         try {
@@ -87,12 +90,14 @@ public final class Pipeline implements AutoCloseable {
 
     /** One prompt as a user message, streamed. */
     public GenerationStream stream(String prompt, GenerationConfig config) {
+        Objects.requireNonNull(prompt, "prompt must not be null");
         String text = template.render(List.of(ChatMessage.user(prompt)), true);
         return engine.generate(model.tokenizer().encode(text, false), config);
     }
 
     /** Raw text without a chat template (the tokenizer adds BOS where the model wants one). */
     public GenerationStream complete(String text, GenerationConfig config) {
+        Objects.requireNonNull(text, "text must not be null");
         return engine.generate(model.tokenizer().encode(text, true), config);
     }
 

@@ -78,4 +78,18 @@ class PipelineTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tp 2: ").hasMessageContaining("stored unsplit");
         }
     }
+
+    @Test
+    void nullArgumentsAreRefusedWithWhatToPassInstead() throws Exception {
+        assertThatThrownBy(() -> Pipeline.load(null, EngineConfig.defaults(), null))
+                .isInstanceOf(NullPointerException.class).hasMessage("dir must not be null; pass the model folder");
+        assertThatThrownBy(() -> Pipeline.load(EngineTest.KJV, null, null))
+                .isInstanceOf(NullPointerException.class).hasMessage("config must not be null; use EngineConfig.defaults()");
+        try (Pipeline pipe = Pipeline.load(EngineTest.KJV)) {
+            assertThatThrownBy(() -> pipe.stream(null, pipe.defaults()))
+                    .isInstanceOf(NullPointerException.class).hasMessage("prompt must not be null");
+            assertThatThrownBy(() -> pipe.complete(null, pipe.defaults()))
+                    .isInstanceOf(NullPointerException.class).hasMessage("text must not be null");
+        }
+    }
 }
