@@ -1,5 +1,7 @@
 package dev.turbo4j.core.chat;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -7,12 +9,17 @@ import java.util.regex.Pattern;
 /**
  * Rewrites Jinja2 template text into the equivalent text for Jinjava, where the two parse
  * differently. Only code inside {@code {{ }}} and {@code {% %}} is rewritten, never string
- * literals or template text:
+ * literals, template text or {@code raw} blocks:
  * <ul>
  *   <li>{@code x[a:b:step]} becomes {@code x.py_slice(a, b, step)} (Jinjava has no step);</li>
  *   <li>{@code not x in y}, {@code not x is t}, {@code not x == y}: Jinja2 binds {@code not}
  *       looser than {@code in}/{@code is}/{@code ==}, Jinjava tighter, so they become
  *       {@code x not in y}, {@code x is not t}, {@code x != y};</li>
+ *   <li>{@code f(name=a - 1)} becomes {@code f(name=(a - 1))} (Jinjava ends a keyword
+ *       value at its first operator);</li>
+ *   <li>a comment becomes an empty {@code {{ '' }}} with the comment's own {@code -} marks, and
+ *       the newline after it goes ({@code trim_blocks}), so whitespace control around it acts
+ *       as in Jinja2;</li>
  *   <li>{@code lstrip_blocks}: Jinjava's strips spaces before a tag even in mid-line, so it is
  *       done here, only from the start of a line as Jinja2 does;</li>
  *   <li>one trailing newline is dropped, as Jinja2 does ({@code keep_trailing_newline=False}).</li>
@@ -25,6 +32,11 @@ final class Jinja2Source {
     private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
     private static final Pattern STEP_SLICE =
         Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
+    private static final Pattern RAW = Pattern.compile("-?\\s*raw\\s*-?");
+    private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
+    private static final Pattern MACRO_HEADER = Pattern.compile("-?\\s*(macro|call)\\b");
+    /** An operator outside brackets would end a keyword value early in Jinjava. */
+    private static final Pattern HAS_OPERATOR = Pattern.compile("[-+*/%~<>!=]|\\b(if|and|or|not|in|is)\\b");
     /** A string, number or name path such as {@code messages[0]['role']} or {@code message.content}. */
     private static final String OPERAND = "('(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|-?\\d+(?:\\.\\d+)?"
         + "|(?!(?:in|is|not|and|or)\\b)[A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*|\\[[^\\[\\]]*\\])*)";
@@ -75,8 +87,25 @@ final class Jinja2Source {
                 return out.append(source, from, source.length()).toString();
             }
             String code = source.substring(open + 2, end);
-            out.append(source, from, open + 2).append(kind == '#' ? code : rewriteExpression(code)).append(close);
+            out.append(source, from, open);
             from = end + close.length();
+            if (kind == '#') {
+                // A comment as Jinja2 lexes it: a token of its own, which a later "-" strips up
+                // to but not across, and after which trim_blocks drops one newline.
+                boolean stripAfter = code.endsWith("-");
+                out.append(code.startsWith("-") ? "{{- '' " : "{{ '' ").append(stripAfter ? "-}}" : "}}");
+                if (!stripAfter && from < source.length() && source.charAt(from) == '\n') {
+                    from++;
+                }
+            } else if (kind == '%' && RAW.matcher(code).matches()) {
+                Matcher endRaw = END_RAW.matcher(source);
+                int rawEnd = endRaw.find(from) ? endRaw.end() : source.length();
+                out.append(source, open, rawEnd); // verbatim, as Jinja2 prints it
+                from = rawEnd;
+            } else {
+                boolean macro = kind == '%' && MACRO_HEADER.matcher(code).lookingAt();
+                out.append(source, open, open + 2).append(rewriteExpression(code, !macro)).append(close);
+            }
         }
     }
 
@@ -100,8 +129,11 @@ final class Jinja2Source {
         return -1;
     }
 
-    private static String rewriteExpression(String code) {
+    private static String rewriteExpression(String code, boolean keywordArguments) {
         String result = replaceOutsideStrings(code, new Rewrite(STEP_SLICE, null));
+        if (keywordArguments) {
+            result = parenthesizeKeywordValues(result);
+        }
         for (Rewrite rewrite : NOT_REWRITES) {
             result = replaceOutsideStrings(result, rewrite);
         }
@@ -127,6 +159,93 @@ final class Jinja2Source {
 
     private static String orNone(String part) {
         return part.isBlank() ? "none" : part;
+    }
+
+    /**
+     * {@code f(name=a - 1)} becomes {@code f(name=(a - 1))}: Jinjava ends a keyword argument's
+     * value at the first binary operator, parsing {@code (name=a) - 1}, which broke templates
+     * such as Qwen3's {@code namespace(last_query_index=messages|length - 1)}. Values with no
+     * operator are left as they are.
+     */
+    static String parenthesizeKeywordValues(String code) {
+        boolean[] inString = stringMask(code);
+        StringBuilder out = new StringBuilder(code.length() + 8);
+        Deque<Character> brackets = new ArrayDeque<>();
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            out.append(c);
+            if (inString[i]) {
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(c);
+            } else if ((c == ')' || c == ']' || c == '}') && !brackets.isEmpty()) {
+                brackets.pop();
+            } else if (c == '=' && !brackets.isEmpty() && brackets.peek() == '(' && isKeywordEquals(code, i, inString)) {
+                int valueEnd = argumentEnd(code, i + 1, inString);
+                String value = code.substring(i + 1, valueEnd);
+                if (HAS_OPERATOR.matcher(maskStrings(value, inString, i + 1)).find()) {
+                    out.append('(').append(value).append(')');
+                    i = valueEnd - 1;
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** An {@code =} that follows {@code ( name} or {@code , name} (not {@code ==}, {@code <=}, ...). */
+    private static boolean isKeywordEquals(String code, int at, boolean[] inString) {
+        if (at + 1 < code.length() && code.charAt(at + 1) == '=') {
+            return false;
+        }
+        int j = at - 1;
+        while (j >= 0 && Character.isWhitespace(code.charAt(j))) {
+            j--;
+        }
+        int nameEnd = j + 1;
+        while (j >= 0 && (Character.isLetterOrDigit(code.charAt(j)) || code.charAt(j) == '_')) {
+            j--;
+        }
+        if (j + 1 == nameEnd || !Character.isJavaIdentifierStart(code.charAt(j + 1)) || inString[j + 1]) {
+            return false;
+        }
+        while (j >= 0 && Character.isWhitespace(code.charAt(j))) {
+            j--;
+        }
+        return j >= 0 && (code.charAt(j) == '(' || code.charAt(j) == ',');
+    }
+
+    /** Where the argument starting at {@code from} ends: the next top-level comma or closing bracket. */
+    private static int argumentEnd(String code, int from, boolean[] inString) {
+        int depth = 0;
+        for (int i = from; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (inString[i]) {
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0) {
+                    return i;
+                }
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                return i;
+            }
+        }
+        return code.length();
+    }
+
+    /** {@code text} (found at {@code offset} in the code) with its string literals blanked. */
+    private static String maskStrings(String text, boolean[] inString, int offset) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (inString[offset + i]) {
+                chars[i] = ' ';
+            }
+        }
+        return new String(chars);
     }
 
     /** For each position of {@code code}: is it inside a string literal? */

@@ -3,15 +3,25 @@ package dev.turbo4j.core.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeBuilder;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
  * A Jinjava set up to render Hugging Face chat templates as Python Jinja2 does in
@@ -26,6 +36,8 @@ final class JinjaEnvironment {
     }
 
     private static final Jinjava JINJAVA = create();
+    /** The functions Hugging Face adds to a template's globals. */
+    private static final List<String> GLOBAL_FUNCTIONS = List.of("raise_exception", "strftime_now");
 
     private static Jinjava create() {
         CompositeELResolver resolver = new CompositeELResolver();
@@ -45,9 +57,11 @@ final class JinjaEnvironment {
                 .withUseTrimmingForNotesAndExpressions(true) // {{- x -}} and {#- -#} trim too
                 .build())
             .build();
-        Jinjava jinjava = new Jinjava(config);
+        Jinjava jinjava = new PythonJinjava(config);
         var globals = jinjava.getGlobalContext();
+        globals.registerTag(new PythonTruth.Tag());
         globals.registerTag(new PythonForTag());
+        globals.registerTag(new GenerationTag());
         globals.registerTag(new PythonForTag.LoopControlTag("break"));
         globals.registerTag(new PythonForTag.LoopControlTag("continue"));
         globals.registerFilter(new PythonJson());
@@ -74,7 +88,13 @@ final class JinjaEnvironment {
      *                               else with Jinjava's description of the first fatal error
      */
     static String render(String templateName, String source, Map<String, ?> variables) {
-        RenderResult result = JINJAVA.renderForResult(Jinja2Source.forJinjava(source), variables);
+        Map<String, Object> context = new HashMap<>(variables);
+        // Functions are not variables in Jinjava; these make "strftime_now is defined" true, as
+        // templates that fall back to a fixed date otherwise test.
+        for (String function : GLOBAL_FUNCTIONS) {
+            context.putIfAbsent(function, function);
+        }
+        RenderResult result = JINJAVA.renderForResult(Jinja2Source.forJinjava(source), context);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
                 continue;
@@ -88,6 +108,49 @@ final class JinjaEnvironment {
                 + error.getLineno() + ": " + error.getMessage());
         }
         return result.getOutput();
+    }
+
+    /** Jinjava whose expressions coerce to boolean by {@link PythonTruth}. */
+    private static final class PythonJinjava extends Jinjava {
+        private final ExpressionFactory expressions;
+
+        PythonJinjava(JinjavaConfig config) {
+            super(config);
+            Properties properties = new Properties();
+            properties.setProperty(TreeBuilder.class.getName(), ExtendedSyntaxBuilder.class.getName());
+            properties.setProperty("jinjava.javax.el.cacheSize", "0");
+            expressions = new ExpressionFactoryImpl(properties, new PythonTruth.Converter());
+        }
+
+        @Override
+        public ExpressionFactory getExpressionFactory() {
+            return expressions;
+        }
+    }
+
+    /**
+     * {@code {% generation %}}: Hugging Face marks the assistant's part of a prompt with it (for
+     * training masks); rendering prints the body.
+     */
+    private static final class GenerationTag implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : tagNode.getChildren()) {
+                out.append(child.render(interpreter).getValue());
+            }
+            return out.toString();
+        }
     }
 
     /** The {@code trim} filter with Python's {@code str.strip()} (Unicode whitespace, optional chars). */

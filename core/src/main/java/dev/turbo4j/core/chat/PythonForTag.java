@@ -5,7 +5,6 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
-import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +67,7 @@ final class PythonForTag implements Tag {
             for (Object item : iterate(iterable, tagNode)) {
                 assign(names, item, interpreter, tagNode);
                 if (condition == null
-                    || ObjectTruthValue.evaluate(interpreter.resolveELExpression(condition, tagNode.getLineNumber()))) {
+                    || PythonTruth.of(interpreter.resolveELExpression(condition, tagNode.getLineNumber()))) {
                     items.add(item);
                 }
             }

@@ -31,6 +31,50 @@ class JinjaCompatibilityTest {
     }
 
     @Test
+    void truthIsPythonsSoTheTextFalseIsAnOrdinaryString() {
+        // Jinjava alone takes the string "false" (any case) as false.
+        assertThat(new JinjaChatTemplate("test", "{% for m in messages %}{% if m.content %}[{{ m.content }}]{% endif %}{% endfor %}",
+            Map.of()).render(List.of(user("false"), assistant("False"), user("")), false)).isEqualTo("[false][False]");
+        assertThat(render("{% for m in ['false', '', 'x', 'False'] if m %}[{{ m }}]{% endfor %}")).isEqualTo("[false][x][False]");
+        assertThat(render("{{ 'a' if 'false' else 'b' }}|{{ 'false' or 'z' }}|{{ '' or 'z' }}|{% if not 'False' %}x{% else %}y{% endif %}"
+            + "|{% if 'false' and 'FALSE' %}t{% endif %}{% if [] %}L{% elif 0.0 %}Z{% elif 'false' %}e{% endif %}"))
+            .isEqualTo("a|false|z|y|te");
+    }
+
+    @Test
+    void keywordArgumentsMayHoldWholeExpressions() {
+        // Qwen3's template opens with namespace(multi_step_tool=true, last_query_index=messages|length - 1).
+        assertThat(render("{% set ns = namespace(last=messages|length - 1, flag=true, s='a' ~ 'b') %}{{ ns.last }}{{ ns.s }}"))
+            .isEqualTo("1ab");
+        assertThat(render("{{ 'x'|tojson(indent=2) }}{% set ns = namespace(a=(1 + 1), b=[1, 2][0] + 1,"
+            + " c=messages[0]['role'] == 'user', d='-x') %}{{ ns.a }}{{ ns.b }}{{ ns.d }}{% if ns.c %}C{% endif %}"))
+            .isEqualTo("\"x\"22-xC");
+    }
+
+    @Test
+    void commentsControlWhitespaceAsInJinja2() {
+        assertThat(render("A\n{# c #}\nB")).isEqualTo("A\nB");
+        assertThat(render("A\n\n{# c #}\n\n{{- 'B' }}")).isEqualTo("A\n\nB");
+        assertThat(render("A  {#- c -#}  B")).isEqualTo("AB");
+        assertThat(render("x\n  {# c #}\ny")).isEqualTo("x\ny");
+        assertThat(render("{% for m in messages %}{# per message #}\n{{ m.role }}\n{% endfor %}")).isEqualTo("user\nassistant\n");
+        assertThat(render("{% raw %}{# x #}{{ y }}{% endraw %}|{{ 'a' }}")).isEqualTo("{# x #}{{ y }}|a");
+    }
+
+    @Test
+    void theGlobalFunctionsAreDefined() {
+        // Llama 3.1/3.2 templates take today's date only "if strftime_now is defined".
+        assertThat(render("{#- lead #}\n{%- if strftime_now is defined %}d{% endif %}{% if raise_exception is defined %}r{% endif %}"))
+            .isEqualTo("dr");
+    }
+
+    @Test
+    void generationBlocksRenderTheirBody() {
+        assertThat(render("{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]\n"
+            + "{% endgeneration %}{% else %}{{ m.content }}{% endif %}{% endfor %}")).isEqualTo("hi[hello]\n");
+    }
+
+    @Test
     void pythonStringMethods() {
         assertThat(render("{{ '  a b \u00a0'.strip() }}|{{ 'xxaxx'.lstrip('x') }}|{{ 'xxaxx'.rstrip('x') }}|{{ ' a '.lstrip() }}|"))
             .isEqualTo("a b|axx|xxa|a |");
