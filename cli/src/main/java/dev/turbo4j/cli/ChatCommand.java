@@ -1,5 +1,6 @@
 package dev.turbo4j.cli;
 
+import dev.turbo4j.core.chat.ChatTemplateException;
 import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.chat.ChatTemplates;
 import dev.turbo4j.core.sampling.GenerationConfig;
@@ -87,7 +88,7 @@ final class ChatCommand implements Callable<Integer> {
         try {
             r = console.interruptible(() -> eng.cancel(session.sessionId()),
                     () -> session.send(input, config, console.answerPrinter()));
-        } catch (RequestRejectedException e) {
+        } catch (RequestRejectedException | ChatTemplateException e) {
             out.println("turbo4j: " + e.getMessage());
             out.flush();
             return;

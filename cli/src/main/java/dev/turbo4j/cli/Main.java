@@ -1,5 +1,6 @@
 package dev.turbo4j.cli;
 
+import dev.turbo4j.core.chat.ChatTemplateException;
 import dev.turbo4j.core.model.ModelLoadException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
     private static int handleError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         if (e instanceof ModelLoadException || e instanceof UserException || e instanceof IllegalArgumentException
-                || e instanceof dev.turbo4j.engine.RequestRejectedException) {
+                || e instanceof dev.turbo4j.engine.RequestRejectedException || e instanceof ChatTemplateException) {
             err.println("turbo4j: " + e.getMessage());
             return 1;
         }

@@ -124,6 +124,24 @@ class CommandLineTest {
     }
 
     @Test
+    void aTemplateRefusingTheConversationIsAnErrorMessageAndTheChatGoesOn(@TempDir Path tmp) throws IOException {
+        Path template = Files.writeString(tmp.resolve("strict.jinja"), "{% for m in messages %}"
+                + "{% if 'forbidden' in m.content %}{{ raise_exception('no forbidden words, please') }}{% endif %}"
+                + "[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}");
+        Result refused = run("generate", MODEL, "--chat", "--chat-template", template.toString(), "--prompt", "a forbidden word");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).isEqualTo("turbo4j: no forbidden words, please\n");
+
+        int alone = json.readTree(run("generate", MODEL, "--chat", "--chat-template", template.toString(), "--prompt", "hello",
+                "--max-new-tokens", "2", "--json").out()).get("prompt_tokens").asInt();
+        Result r = chat("a forbidden word\nhello\n", MODEL, "--chat-template", template.toString(), "--max-new-tokens", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("turbo4j: no forbidden words, please").doesNotContain("Exception");
+        // the refused message did not stay in the conversation
+        assertThat(r.out()).contains("[" + alone + " prompt tokens, ");
+    }
+
+    @Test
     void pplReproducesTheGoldenPerplexity() throws IOException {
         JsonNode golden = json.readTree(GOLDEN.resolve("ppl.json").toFile());
         Result r = run("ppl", MODEL, "--file", GOLDEN.resolve("eval.txt").toString(), "--ctx", "256",

@@ -85,7 +85,13 @@ public final class ChatSession implements AutoCloseable {
             throws InterruptedException {
         String before = messages.stream().anyMatch(m -> m.role().equals("user")) ? template.render(messages, false) : "";
         messages.add(ChatMessage.user(userMessage));
-        String full = template.render(messages, true);
+        String full;
+        try {
+            full = template.render(messages, true);
+        } catch (RuntimeException e) { // the template refused the conversation: it stays as it was
+            messages.removeLast();
+            throw e;
+        }
         SubmitFlags flags = started ? SubmitFlags.CONTINUE : SubmitFlags.NEW_SESSION;
         String newText = full;
         if (started && full.startsWith(before)) {
