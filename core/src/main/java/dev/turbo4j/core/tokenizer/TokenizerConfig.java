@@ -42,7 +42,7 @@ public record TokenizerConfig(Boolean addBosToken, Boolean addEosToken, String b
         }
         Map<String, String> tokens = new LinkedHashMap<>();
         for (String key : SPECIAL_TOKEN_KEYS) {
-            String token = tokenContent(config, key);
+            String token = firstToken(config, specialTokens, key);
             if (token != null) {
                 tokens.put(key, token);
             }

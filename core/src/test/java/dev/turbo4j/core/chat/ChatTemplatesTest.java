@@ -37,6 +37,16 @@ class ChatTemplatesTest {
     }
 
     @Test
+    void specialTokensMissingFromTheConfigComeFromSpecialTokensMap() throws IOException {
+        // As transformers loads them: older checkpoints keep their tokens only in special_tokens_map.json.
+        write("tokenizer_config.json", """
+            {"eos_token": "<E>", "chat_template": "{{ bos_token }}[{{ messages[0]['content'] }}]{{ eos_token }}"}""");
+        write("special_tokens_map.json", """
+            {"bos_token": {"content": "<s>", "lstrip": false}, "eos_token": "</s>"}""");
+        assertThat(renderHi(ChatTemplates.resolve(dir, null))).isEqualTo("<s>[Hi]<E>");
+    }
+
+    @Test
     void usesTheDefaultOfNamedTemplates() throws IOException {
         write("tokenizer_config.json", """
             {"chat_template": [{"name": "tool_use", "template": "tools"}, {"name": "default", "template": "default {{ messages[0].content }}"}]}""");
