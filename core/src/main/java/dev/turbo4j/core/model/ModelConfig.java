@@ -69,8 +69,8 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
         }
         int hidden = required(root, file, "hidden_size");
         int heads = required(root, file, "num_attention_heads");
-        int kvHeads = root.path("num_key_value_heads").asInt(heads);
-        int headDim = root.hasNonNull("head_dim") ? root.get("head_dim").asInt() : hidden / heads;
+        int kvHeads = optional(root, file, "num_key_value_heads", heads);
+        int headDim = optional(root, file, "head_dim", Math.max(1, hidden / heads));
         if (heads % kvHeads != 0) {
             throw new ModelLoadException(file + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
         }
@@ -105,14 +105,14 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
         }
         return new ModelConfig(arch, root.path("model_type").asText(arch.displayName()), hidden,
                 required(root, file, "intermediate_size"), required(root, file, "num_hidden_layers"), heads, kvHeads,
-                headDim, required(root, file, "vocab_size"), root.path("max_position_embeddings").asInt(2048),
-                (float) root.path("rms_norm_eps").asDouble(1e-6), root.path("rope_theta").asDouble(10000.0),
+                headDim, required(root, file, "vocab_size"), optional(root, file, "max_position_embeddings", 2048),
+                (float) root.path("rms_norm_eps").asDouble(1e-6), positive(root, file, "rope_theta", 10000.0),
                 ropeScaling(root.get("rope_scaling"), file), root.path("tie_word_embeddings").asBoolean(false),
                 qkvBias, oBias, root.path("bos_token_id").asInt(-1), List.copyOf(eos),
                 root.path("torch_dtype").asText("bfloat16"), TensorParallel.read(root, file));
     }
 
-    private static int required(JsonNode root, Path file, String key) {
+    private static int required(JsonNode root, Object file, String key) {
         JsonNode n = root.get(key);
         if (n == null || !n.canConvertToInt() || n.asInt() <= 0) {
             throw new ModelLoadException(file + ": \"" + key + "\" is missing or not a positive integer");
@@ -120,18 +120,39 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
         return n.asInt();
     }
 
+    /** An optional positive integer (absent or null: the default); {@code file} names where it is in errors. */
+    private static int optional(JsonNode root, Object file, String key, int defaultValue) {
+        return root.hasNonNull(key) ? required(root, file, key) : defaultValue;
+    }
+
+    /** An optional number that must be positive (absent or null: the default). */
+    private static double positive(JsonNode node, Object file, String key, double defaultValue) {
+        JsonNode n = node.get(key);
+        if (n == null || n.isNull()) {
+            return defaultValue;
+        }
+        if (!n.isNumber() || !(n.asDouble() > 0) || Double.isInfinite(n.asDouble())) {
+            throw new ModelLoadException(file + ": \"" + key + "\" must be a positive number, not " + n);
+        }
+        return n.asDouble();
+    }
+
     private static RopeScaling ropeScaling(JsonNode node, Path file) {
         if (node == null || node.isNull()) {
             return RopeScaling.NONE;
         }
+        if (!node.isObject()) {
+            throw new ModelLoadException(file + ": \"rope_scaling\" must be an object such as {\"rope_type\": \"linear\","
+                    + " \"factor\": 2.0}, not " + node);
+        }
         String type = node.has("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("default");
-        double factor = node.path("factor").asDouble(1.0);
+        String where = file + " rope_scaling";
         return switch (type) {
             case "default" -> RopeScaling.NONE;
-            case "linear" -> new RopeScaling("linear", factor, 1, 1, 0);
-            case "llama3" -> new RopeScaling("llama3", factor, node.path("low_freq_factor").asDouble(1.0),
-                    node.path("high_freq_factor").asDouble(4.0),
-                    node.path("original_max_position_embeddings").asInt(8192));
+            case "linear" -> new RopeScaling("linear", positive(node, where, "factor", 1.0), 1, 1, 0);
+            case "llama3" -> new RopeScaling("llama3", positive(node, where, "factor", 1.0),
+                    positive(node, where, "low_freq_factor", 1.0), positive(node, where, "high_freq_factor", 4.0),
+                    optional(node, where, "original_max_position_embeddings", 8192));
             default -> throw new ModelLoadException(file + ": rope_scaling type \"" + type
                     + "\" is not supported (supported: linear, llama3)");
         };

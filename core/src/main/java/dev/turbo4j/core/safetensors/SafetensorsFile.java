@@ -1,5 +1,6 @@
 package dev.turbo4j.core.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,7 +31,8 @@ import java.util.Map;
  * the mapping (no heap copies, no 2 GB limit); they stay valid until the arena is closed.
  */
 public final class SafetensorsFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A tensor named twice is an error, not the last one silently winning. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     /** Headers are small; refuse absurd lengths before allocating (the format's own limit is 100 MB). */
     private static final long MAX_HEADER_BYTES = 100L << 20;
 
@@ -85,7 +90,23 @@ public final class SafetensorsFile {
             }
             tensors.put(name, parseTensor(path, name, node, whole, dataStart, dataSize));
         }
+        requireDisjoint(path, tensors, whole.address() + dataStart);
         return new SafetensorsFile(path, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    /** No two tensors may share bytes (as the reference implementation checks): one would alias the other. */
+    private static void requireDisjoint(Path path, Map<String, TensorInfo> tensors, long dataAddress) {
+        List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+        byOffset.removeIf(t -> t.data().byteSize() == 0);
+        byOffset.sort(Comparator.comparingLong(t -> t.data().address()));
+        for (int i = 1; i < byOffset.size(); i++) {
+            TensorInfo before = byOffset.get(i - 1);
+            TensorInfo next = byOffset.get(i);
+            if (next.data().address() < before.data().address() + before.data().byteSize()) {
+                throw bad(path, "tensors '" + before.name() + "' and '" + next.name() + "' overlap (bytes from "
+                        + (next.data().address() - dataAddress) + "); the file is corrupt");
+            }
+        }
     }
 
     private static TensorInfo parseTensor(Path path, String name, JsonNode node, MemorySegment whole,
@@ -104,11 +125,16 @@ public final class SafetensorsFile {
         long[] shape = new long[shapeNode.size()];
         long elements = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong(-1);
+            JsonNode dim = shapeNode.get(i);
+            shape[i] = dim.isIntegralNumber() && dim.canConvertToLong() ? dim.asLong() : -1;
             if (shape[i] < 0) {
-                throw bad(path, "tensor '" + name + "' has a negative or non-numeric dimension");
+                throw bad(path, "tensor '" + name + "' has a dimension " + dim + " that is not a non-negative integer");
             }
-            elements *= shape[i];
+            try {
+                elements = Math.multiplyExact(elements, shape[i]);
+            } catch (ArithmeticException e) {
+                throw bad(path, "tensor '" + name + "' has a shape " + shapeNode + " too large to address");
+            }
         }
         long begin = offsets.get(0).asLong(-1);
         long end = offsets.get(1).asLong(-1);

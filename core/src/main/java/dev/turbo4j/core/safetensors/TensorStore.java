@@ -69,7 +69,8 @@ public final class TensorStore implements AutoCloseable {
             return List.of(single);
         }
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> any = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            List<Path> any = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")
+                    && !p.getFileName().toString().startsWith(".")).sorted().toList(); // not "._x" (macOS) files
             if (!any.isEmpty()) {
                 return any;
             }
@@ -98,6 +99,10 @@ public final class TensorStore implements AutoCloseable {
         }
         List<Path> shards = new ArrayList<>();
         for (String n : names) {
+            // A plain file name in this folder: an index naming "../x" or "/etc/x" is refused.
+            if (n.isEmpty() || n.contains("/") || n.contains("\\") || n.equals("..") || n.equals(".")) {
+                throw new ModelLoadException(index + ": shard \"" + n + "\" is not a file name in the model folder");
+            }
             Path p = dir.resolve(n);
             if (!Files.isRegularFile(p)) {
                 throw new ModelLoadException(p + ": shard listed in " + index.getFileName() + " is missing");

@@ -42,11 +42,22 @@ final class BpeModel {
     private final boolean cutBeforeSpaceSymbol;
 
     /**
-     * @throws IllegalArgumentException when a merge names a token missing from the vocabulary
+     * @throws IllegalArgumentException when a merge names a token missing from the vocabulary, or
+     *                                  a token's id is negative or far beyond the vocabulary's size
      */
     BpeModel(Map<String, Integer> vocab, List<Merge> mergeList, Options options) {
         this.vocab = vocab;
-        int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        int maxId = -1;
+        for (Map.Entry<String, Integer> token : vocab.entrySet()) {
+            int id = token.getValue();
+            // Vocabularies number their tokens 0 .. n-1; allow gaps, not an id that would
+            // size the id table by gigabytes.
+            if (id < 0 || id >= 2 * vocab.size() + 256) {
+                throw new IllegalArgumentException("token " + quote(token.getKey()) + " has id " + id
+                        + ", outside the vocabulary's range 0 to " + (vocab.size() - 1) + " (" + vocab.size() + " tokens)");
+            }
+            maxId = Math.max(maxId, id);
+        }
         tokensById = new String[maxId + 1];
         vocab.forEach((token, id) -> tokensById[id] = token);
         this.fuseUnk = options.fuseUnk();

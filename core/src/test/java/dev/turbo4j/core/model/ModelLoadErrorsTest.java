@@ -66,6 +66,28 @@ class ModelLoadErrorsTest {
     }
 
     @Test
+    void headCountsRopeAndContextMustBePositive() throws IOException {
+        // Each once failed late: a division by zero, a negative shape, or NaN logits with exit 0.
+        ModelConfig valid = ModelConfig.load(model);
+        editConfig(c -> c.put("num_key_value_heads", 0));
+        assertThatThrownBy(() -> Model.load(model)).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("\"num_key_value_heads\" is missing or not a positive integer");
+        editConfig(c -> c.put("num_key_value_heads", valid.numKvHeads()).put("head_dim", -64));
+        assertThatThrownBy(() -> Model.load(model)).hasMessageContaining("\"head_dim\" is missing or not a positive integer");
+        editConfig(c -> c.put("head_dim", valid.headDim()).put("rope_theta", 0));
+        assertThatThrownBy(() -> Model.load(model)).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("\"rope_theta\" must be a positive number, not 0");
+        editConfig(c -> c.remove("rope_theta"));
+        editConfig(c -> c.putObject("rope_scaling").put("rope_type", "linear").put("factor", 0));
+        assertThatThrownBy(() -> Model.load(model)).hasMessageContaining("rope_scaling: \"factor\" must be a positive number, not 0");
+        editConfig(c -> c.put("rope_scaling", "linear"));
+        assertThatThrownBy(() -> Model.load(model)).hasMessageContaining("\"rope_scaling\" must be an object");
+        editConfig(c -> c.remove("rope_scaling"));
+        editConfig(c -> c.put("max_position_embeddings", 0));
+        assertThatThrownBy(() -> Model.load(model)).hasMessageContaining("\"max_position_embeddings\" is missing or not a positive integer");
+    }
+
+    @Test
     void truncatedSafetensorsIsReportedAsTruncated() throws IOException {
         Path f = model.resolve("model.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {

@@ -66,6 +66,19 @@ class TokenizerLoaderErrorsTest {
     }
 
     @Test
+    void tokenizerJsonWithATokenIdFarOutsideTheVocabulary() throws IOException {
+        // Once a String[2000000001] (out of memory) and an ArrayIndexOutOfBoundsException.
+        for (String id : new String[] {"2000000000", "-3"}) {
+            Files.writeString(dir.resolve("tokenizer.json"), """
+                    {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "foo": %s}, "merges": []}}""".formatted(id));
+            assertThatThrownBy(() -> TokenizerLoader.load(dir))
+                    .isInstanceOf(ModelLoadException.class)
+                    .hasMessageContaining("tokenizer.json")
+                    .hasMessageContaining("token \"foo\" has id " + id + ", outside the vocabulary's range 0 to 2 (3 tokens)");
+        }
+    }
+
+    @Test
     void tokenizerJsonWithMergeOutsideTheVocabulary() throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), """
                 {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b", "a c"]}}""");
