@@ -220,6 +220,12 @@ class CommandLineTest {
         Result missing = run("generate", "/no/such/model", "--prompt", "x");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err().strip()).isEqualTo("turbo4j: /no/such/model: model folder not found (give the path of a Hugging Face model folder)");
+        Result empty = run("generate", "", "--prompt", "x"); // an unset $MODEL: not the demo model in silence
+        assertThat(empty.exit()).isEqualTo(1);
+        assertThat(empty.err()).startsWith("turbo4j: the model path is empty");
+        Result file = run("generate", MODEL + "/model.safetensors", "--prompt", "x");
+        assertThat(file.exit()).isEqualTo(1);
+        assertThat(file.err().strip()).endsWith("model.safetensors: is a file; give the model's folder (" + MODEL + ")");
         Result flag = run("generate", MODEL, "--prompt", "x", "--frobnicate");
         assertThat(flag.exit()).isEqualTo(2);
         assertThat(flag.err()).startsWith("turbo4j: Unknown option: '--frobnicate'").contains("--help");

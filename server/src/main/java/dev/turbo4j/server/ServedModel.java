@@ -3,6 +3,7 @@ package dev.turbo4j.server;
 import dev.turbo4j.core.chat.ChatMessage;
 import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.chat.ChatTemplateException;
+import dev.turbo4j.core.chat.ConversationRejectedException;
 import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 import dev.turbo4j.engine.Engine;
@@ -50,8 +51,12 @@ public record ServedModel(Engine engine, String name, ChatTemplate template, lon
     public int[] encodeChat(List<ChatMessage> messages, String param) {
         try {
             return tokenizer().encode(template.render(messages, true), false);
-        } catch (ChatTemplateException e) {
+        } catch (ConversationRejectedException e) {
             throw ApiException.invalid(param, "the chat template rejected the messages: " + e.getMessage());
+        } catch (ChatTemplateException e) { // the server's template is broken, not the request
+            throw new ApiException(500, "server_error", null, "chat_template_error",
+                    "the model's chat template failed: " + e.getMessage() + "; fix the template or start the server"
+                            + " with --chat-template");
         }
     }
 

@@ -84,8 +84,8 @@ final class JinjaEnvironment {
     /**
      * Renders {@code source} with {@code variables}.
      *
-     * @throws ChatTemplateException with the template's own message for {@code raise_exception},
-     *                               else with Jinjava's description of the first fatal error
+     * @throws ConversationRejectedException with the template's own message for {@code raise_exception}
+     * @throws ChatTemplateException         with Jinjava's description of the template's first fatal error
      */
     static String render(String templateName, String source, Map<String, ?> variables) {
         Map<String, Object> context = new HashMap<>(variables);
@@ -100,8 +100,8 @@ final class JinjaEnvironment {
                 continue;
             }
             for (Throwable t = error.getException(); t != null; t = t.getCause()) {
-                if (t instanceof ChatTemplateException raised) {
-                    throw new ChatTemplateException(raised.getMessage(), raised);
+                if (t instanceof ConversationRejectedException raised) {
+                    throw new ConversationRejectedException(raised.getMessage(), raised);
                 }
             }
             throw new ChatTemplateException("chat template " + templateName + " failed at line "

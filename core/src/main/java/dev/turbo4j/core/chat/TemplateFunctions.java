@@ -14,7 +14,7 @@ final class TemplateFunctions {
 
     /** {@code raise_exception(message)}: the template rejects the conversation. */
     static Object raiseException(String message) {
-        throw new ChatTemplateException(message);
+        throw new ConversationRejectedException(message);
     }
 
     /** {@code strftime_now(format)}: the local time now, formatted as Python's strftime would. */

@@ -118,29 +118,33 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
         if (root == null || !root.isObject()) {
             return c;
         }
-        if (root.has("temperature")) {
-            c = c.withTemperature((float) root.get("temperature").asDouble());
+        try {
+            if (root.has("temperature")) {
+                c = c.withTemperature((float) root.get("temperature").asDouble());
+            }
+            if (root.has("top_p")) {
+                c = c.withTopP((float) root.get("top_p").asDouble());
+            }
+            if (root.has("top_k")) {
+                c = c.withTopK(root.get("top_k").asInt());
+            }
+            if (root.has("repetition_penalty")) {
+                c = c.withRepetitionPenalty((float) root.get("repetition_penalty").asDouble());
+            }
+            if (root.has("do_sample") && !root.get("do_sample").asBoolean()) {
+                c = c.withTemperature(0f);
+            }
+            List<Integer> eos = new ArrayList<>();
+            JsonNode e = root.get("eos_token_id");
+            if (e != null && e.isArray()) {
+                e.forEach(n -> eos.add(n.asInt()));
+            } else if (e != null && e.isNumber()) {
+                eos.add(e.asInt());
+            }
+            return c.withStopTokenIds(eos);
+        } catch (IllegalArgumentException invalid) { // the record's own checks, about the file's values
+            throw new ModelLoadException(file + ": " + invalid.getMessage(), invalid);
         }
-        if (root.has("top_p")) {
-            c = c.withTopP((float) root.get("top_p").asDouble());
-        }
-        if (root.has("top_k")) {
-            c = c.withTopK(root.get("top_k").asInt());
-        }
-        if (root.has("repetition_penalty")) {
-            c = c.withRepetitionPenalty((float) root.get("repetition_penalty").asDouble());
-        }
-        if (root.has("do_sample") && !root.get("do_sample").asBoolean()) {
-            c = c.withTemperature(0f);
-        }
-        List<Integer> eos = new ArrayList<>();
-        JsonNode e = root.get("eos_token_id");
-        if (e != null && e.isArray()) {
-            e.forEach(n -> eos.add(n.asInt()));
-        } else if (e != null && e.isNumber()) {
-            eos.add(e.asInt());
-        }
-        return c.withStopTokenIds(eos);
     }
 
     public GenerationConfig withMaxNewTokens(int v) {

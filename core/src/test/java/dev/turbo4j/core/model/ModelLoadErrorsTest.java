@@ -88,6 +88,15 @@ class ModelLoadErrorsTest {
     }
 
     @Test
+    void generationConfigValuesOutOfRangeNameTheFile() throws IOException {
+        // The user passed no --temperature: the message must say where the -1 came from.
+        Files.writeString(model.resolve("generation_config.json"), "{\"temperature\": -1}");
+        assertThatThrownBy(() -> dev.turbo4j.core.sampling.GenerationConfig.forModel(model))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith(model.resolve("generation_config.json") + ": temperature must be >= 0");
+    }
+
+    @Test
     void truncatedSafetensorsIsReportedAsTruncated() throws IOException {
         Path f = model.resolve("model.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
