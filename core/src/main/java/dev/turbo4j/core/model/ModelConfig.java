@@ -1,11 +1,7 @@
 package dev.turbo4j.core.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,15 +37,11 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
     /** Reads dir/config.json. */
     public static ModelConfig load(Path dir) {
         Path file = dir.resolve("config.json");
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
+        JsonNode root = ModelJson.read(file);
+        if (root == null) {
             throw new ModelLoadException(dir + ": no config.json — is this a Hugging Face model folder?");
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": not valid JSON (" + e.getMessage() + ")", e);
         }
-        if (root == null || !root.isObject()) {
+        if (!root.isObject()) {
             throw new ModelLoadException(file + ": not a JSON object");
         }
         return parse(root, file);

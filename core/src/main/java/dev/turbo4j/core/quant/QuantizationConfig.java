@@ -1,11 +1,10 @@
 package dev.turbo4j.core.quant;
 
+import dev.turbo4j.core.model.ModelJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.model.ModelLoadException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,16 +129,13 @@ public record QuantizationConfig(ModelFormat format, int bits, int groupSize, bo
     }
 
     private static JsonNode readJson(Path file) {
-        try {
-            JsonNode n = new ObjectMapper().readTree(Files.readString(file));
-            if (n == null || !n.isObject()) {
-                throw new ModelLoadException(file + ": not a JSON object");
-            }
-            return n;
-        } catch (java.nio.file.NoSuchFileException e) {
+        JsonNode n = ModelJson.read(file);
+        if (n == null) {
             throw new ModelLoadException(file.getParent() + ": no " + file.getFileName() + " — is this a Hugging Face model folder?");
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": not valid JSON (" + e.getMessage() + ")", e);
         }
+        if (!n.isObject()) {
+            throw new ModelLoadException(file + ": not a JSON object");
+        }
+        return n;
     }
 }

@@ -1,7 +1,7 @@
 package dev.turbo4j.core.safetensors;
 
+import dev.turbo4j.core.model.ModelJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.model.ModelLoadException;
 
 import java.io.IOException;
@@ -83,12 +83,7 @@ public final class TensorStore implements AutoCloseable {
     }
 
     private static List<Path> shardsFromIndex(Path dir, Path index) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(index.toFile());
-        } catch (IOException e) {
-            throw new ModelLoadException(index + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
+        JsonNode root = ModelJson.read(index);
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {
             throw new ModelLoadException(index + ": has no \"weight_map\" object");

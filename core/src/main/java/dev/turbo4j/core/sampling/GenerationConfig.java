@@ -1,11 +1,9 @@
 package dev.turbo4j.core.sampling;
 
+import dev.turbo4j.core.model.ModelJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.model.ModelLoadException;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,15 +104,7 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
     public static GenerationConfig forModel(Path modelDir) {
         GenerationConfig c = defaults();
         Path file = modelDir.resolve("generation_config.json");
-        if (!Files.isRegularFile(file)) {
-            return c;
-        }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
+        JsonNode root = ModelJson.read(file);
         if (root == null || !root.isObject()) {
             return c;
         }

@@ -1,10 +1,8 @@
 package dev.turbo4j.core.tokenizer;
 
+import dev.turbo4j.core.model.ModelJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.model.ModelLoadException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,8 +33,8 @@ public record TokenizerConfig(Boolean addBosToken, Boolean addEosToken, String b
     /** Reads the folder's tokenizer_config.json and special_tokens_map.json; both are optional. */
     public static TokenizerConfig read(Path dir) {
         Path configFile = dir.resolve("tokenizer_config.json");
-        JsonNode config = readJson(configFile);
-        JsonNode specialTokens = readJson(dir.resolve("special_tokens_map.json"));
+        JsonNode config = ModelJson.read(configFile);
+        JsonNode specialTokens = ModelJson.read(dir.resolve("special_tokens_map.json"));
         if (config != null && !config.isObject()) {
             throw new ModelLoadException(configFile + ": expected a JSON object");
         }
@@ -54,19 +52,6 @@ public record TokenizerConfig(Boolean addBosToken, Boolean addEosToken, String b
                 firstToken(config, specialTokens, "eos_token"),
                 Map.copyOf(tokens),
                 config == null ? Optional.empty() : chatTemplate(configFile, config.get("chat_template")));
-    }
-
-    private static JsonNode readJson(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            return new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelLoadException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": cannot be read (" + e.getMessage() + ")", e);
-        }
     }
 
     private static Boolean booleanOrNull(JsonNode node, String field) {

@@ -1,10 +1,8 @@
 package dev.turbo4j.core.tokenizer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.turbo4j.core.model.ModelJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turbo4j.core.model.ModelLoadException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,13 +25,9 @@ final class TokenizerJsonParser {
     }
 
     static HfTokenizer parse(Path file, TokenizerConfig config) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new ModelLoadException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
-        } catch (IOException e) {
-            throw new ModelLoadException(file + ": cannot be read (" + e.getMessage() + ")", e);
+        JsonNode root = ModelJson.read(file);
+        if (root == null) {
+            throw new ModelLoadException(file + ": not found");
         }
         try {
             return build(root, config);

@@ -97,6 +97,18 @@ class ModelLoadErrorsTest {
     }
 
     @Test
+    void unusableJsonFilesAreDescribedWithoutParserInternals() throws IOException {
+        Path config = model.resolve("config.json");
+        Files.writeString(config, "{\"hidden_size\": 64,\n \"vocab_size\": }");
+        assertThatThrownBy(() -> Model.load(model)).isInstanceOf(ModelLoadException.class)
+                .hasMessageStartingWith(config + ": not valid JSON (Unexpected character ('}'")
+                .hasMessageEndingWith("at line 2, column 16)").hasMessageNotContaining("Source");
+        Files.delete(config);
+        Files.createDirectory(config);
+        assertThatThrownBy(() -> Model.load(model)).hasMessage(config + ": is a folder, not a JSON file");
+    }
+
+    @Test
     void truncatedSafetensorsIsReportedAsTruncated() throws IOException {
         Path f = model.resolve("model.safetensors");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
