@@ -6,6 +6,8 @@ import dev.turbo4j.core.safetensors.TensorStore;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * A model folder loaded for inference: its config and its weights, memory-mapped (and, for
@@ -13,6 +15,7 @@ import java.nio.file.Path;
  * unmap the files and free the repacked weights.
  */
 public final class Model implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Model.class.getName());
     private final Path dir;
     private final ModelConfig config;
     private final QuantizationConfig quantization;
@@ -39,6 +42,16 @@ public final class Model implements AutoCloseable {
         return load(dir, LoadOptions.DEFAULT);
     }
 
+    /** As transformers warns "Some weights of the model checkpoint were not used". */
+    private static void warnIfUnused(Path dir, ModelConfig config, List<String> unused) {
+        if (!unused.isEmpty()) {
+            LOG.warning(dir + ": " + unused.size() + " tensors of the weights are not used by "
+                    + config.architecture().hfName() + " as config.json describes it (" + String.join(", ",
+                    unused.subList(0, Math.min(4, unused.size()))) + (unused.size() > 4 ? ", ..." : "")
+                    + "); check its \"architectures\" and \"num_hidden_layers\"");
+        }
+    }
+
     /** Loads a model folder as {@code options} say. */
     public static Model load(Path dir, LoadOptions options) {
         if (!Files.isDirectory(dir)) {
@@ -52,6 +65,7 @@ public final class Model implements AutoCloseable {
         try {
             WeightLoader loader = new WeightLoader(store, config, quantization, repacked);
             ModelWeights weights = loader.load();
+            warnIfUnused(dir, config, loader.unusedTensors());
             return new Model(dir, config, quantization, store, repacked, loader.repackedBytes(), loader.copiedBytes(),
                     weights);
         } catch (RuntimeException e) {

@@ -27,6 +27,7 @@ public final class WeightLoader {
     private final TensorStore store;
     private final ModelConfig config;
     private final LinearLoader linears;
+    private List<String> unused = List.of();
 
     /** A loader for dense folders. */
     public WeightLoader(TensorStore store, ModelConfig config) {
@@ -69,7 +70,21 @@ public final class WeightLoader {
         }
         float[] finalNorm = vector(names.finalNorm() + ".weight", hidden);
         LinearWeight lmHead = tied ? embedding : linears.load(head, config.vocabSize(), hidden);
+        String ignoredHead = tied ? head + ".weight" : null;
+        unused = store.unusedTensors().stream()
+                .filter(name -> !name.equals(ignoredHead) && !name.endsWith(".rotary_emb.inv_freq"))
+                .toList();
         return new ModelWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
+    }
+
+    /**
+     * After {@link #load}: tensors of the files the model did not use (besides a tied model's
+     * stored head and old checkpoints' rotary tables). Non-empty usually means config.json does
+     * not describe these weights: another architecture (a Qwen2 read as Llama loses its
+     * biases) or fewer layers than stored.
+     */
+    public List<String> unusedTensors() {
+        return unused;
     }
 
     private LayerWeights layer(WeightNames n, int i) {

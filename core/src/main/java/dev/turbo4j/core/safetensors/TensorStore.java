@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -26,6 +28,8 @@ public final class TensorStore implements AutoCloseable {
     private final Path dir;
     private final Arena arena;
     private final Map<String, TensorInfo> tensors;
+    /** Names {@link #get} has handed out: what loading used. */
+    private final Set<String> used = ConcurrentHashMap.newKeySet();
     private final List<SafetensorsFile> files;
     private boolean closed;
 
@@ -121,7 +125,13 @@ public final class TensorStore implements AutoCloseable {
         if (t == null) {
             throw new ModelLoadException(dir + ": tensor '" + name + "' is missing from the safetensors files");
         }
+        used.add(name);
         return t;
+    }
+
+    /** The tensors no {@link #get} has asked for, in name order. */
+    public List<String> unusedTensors() {
+        return tensors.keySet().stream().filter(name -> !used.contains(name)).sorted().toList();
     }
 
     public Map<String, TensorInfo> tensors() {
