@@ -19,13 +19,15 @@ import static dev.turbo4j.server.http.ApiException.require;
  * @param maxTokens     tokens to generate at most; null = up to the session length
  * @param maxTokensName the field maxTokens came from, for errors
  * @param stop          a string or a list of strings
+ * @param stopTokenIds  vLLM's stop_token_ids: ids that end generation, besides the model's EOS
  * @param logitBias     token id (a JSON object key) to a bias in [-100, 100]
  * @param logprobs      alternatives per token to report; null = no logprobs
  */
 public record SamplingParams(Float temperature, Float topP, Integer topK, Float minP, Float repetitionPenalty,
                              Float presencePenalty, Float frequencyPenalty, Map<String, Float> logitBias,
                              Integer minNewTokens, Boolean ignoreEos, Boolean skipSpecialTokens, Long seed,
-                             JsonNode stop, Integer maxTokens, String maxTokensName, Integer logprobs) {
+                             JsonNode stop, List<Integer> stopTokenIds, Integer maxTokens, String maxTokensName,
+                             Integer logprobs) {
 
     /** {@code base} with the fields that were sent applied. */
     public GenerationConfig apply(GenerationConfig base, ServedModel model) {
@@ -40,8 +42,8 @@ public record SamplingParams(Float temperature, Float topP, Integer topK, Float 
             c = c.withTopP(topP);
         }
         if (topK != null) {
-            require(topK >= 0, "top_k", "top_k must be >= 0 (0 = off), got " + topK);
-            c = c.withTopK(topK);
+            require(topK >= -1, "top_k", "top_k must be >= 0 (0 or -1 = off), got " + topK);
+            c = c.withTopK(Math.max(0, topK)); // -1: off, as vLLM and SGLang clients send it
         }
         if (minP != null) {
             require(minP >= 0 && minP <= 1, "min_p", "min_p must be in [0, 1], got " + minP);
@@ -74,6 +76,15 @@ public record SamplingParams(Float temperature, Float topP, Integer topK, Float 
         }
         if (skipSpecialTokens != null) {
             c = c.withSkipSpecialTokens(skipSpecialTokens);
+        }
+        if (stopTokenIds != null) {
+            List<Integer> ids = new ArrayList<>(c.stopTokenIds());
+            for (Integer id : stopTokenIds) {
+                require(id != null && id >= 0 && id < model.vocabSize(), "stop_token_ids",
+                        "stop_token_ids " + id + " is not a token id of this model; its ids are 0 to " + (model.vocabSize() - 1));
+                ids.add(id);
+            }
+            c = c.withStopTokenIds(ids);
         }
         if (seed != null) {
             c = c.withRandomSeed(seed);

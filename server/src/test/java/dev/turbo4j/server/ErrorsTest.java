@@ -58,7 +58,7 @@ class ErrorsTest {
             "{\"messages\": \"hi\", \"logprobs\": true, \"top_logprobs\": 21}|top_logprobs",
             "{\"messages\": \"hi\", \"stop\": 3}|stop",
             "{\"messages\": \"hi\", \"stream\": \"yes\"}|stream",
-            "{\"messages\": \"hi\", \"top_k\": -1}|top_k",
+            "{\"messages\": \"hi\", \"top_k\": -2}|top_k",
             "{\"messages\": \"hi\", \"min_p\": 2}|min_p",
             "{\"messages\": \"hi\", \"repetition_penalty\": 0}|repetition_penalty",
             "{\"messages\": \"hi\", \"min_new_tokens\": -1}|min_new_tokens",

@@ -151,4 +151,49 @@ class GenerationFeaturesTest {
             assertThat(stopped.get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
         }
     }
+
+    @Test
+    void vllmClientsConventionsAreHonoured() throws Exception {
+        // /v1/completions without max_tokens: 16 tokens, as OpenAI and vLLM (not the whole context)
+        JsonNode dflt = ok("/v1/completions", "{\"prompt\": \"In the beginning\", \"ignore_eos\": true}");
+        assertThat(dflt.get("usage").get("completion_tokens").asInt()).isEqualTo(16);
+        // stop_token_ids: the generation ends at that id, finish_reason stop
+        int thirdId = ts.engine.generate(ts.model.tokenizer().encode("In the beginning", true),
+                ts.model.defaults().withTemperature(0f).withMaxNewTokens(10).withIgnoreEos(true)).result().tokenIds()[2];
+        JsonNode stopped = ok("/v1/completions", """
+                {"prompt": "In the beginning", "max_tokens": 10, "temperature": 0, "stop_token_ids": [%d]}""".formatted(thirdId));
+        assertThat(stopped.get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
+        assertThat(stopped.get("usage").get("completion_tokens").asInt()).isEqualTo(3);
+        HttpResponse<String> outside = ts.post("/v1/chat/completions", "{\"messages\": \"x\", \"stop_token_ids\": [99999]}");
+        assertThat(outside.statusCode()).isEqualTo(400);
+        assertThat(outside.body()).contains("stop_token_ids 99999 is not a token id of this model");
+        // top_k -1 means off; top_logprobs 0 without logprobs is the default clients send
+        ok("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2, \"top_k\": -1}");
+        ok("/v1/chat/completions", "{\"messages\": \"x\", \"max_tokens\": 2, \"logprobs\": false, \"top_logprobs\": 0}");
+    }
+
+    @Test
+    void completionTopLogprobsAlwaysHoldTheSampledToken() throws Exception {
+        JsonNode lp = ok("/v1/completions", """
+                {"prompt": "In the beginning", "max_tokens": 12, "temperature": 1.5, "seed": 3, "logprobs": 1,
+                 "ignore_eos": true}""").get("choices").get(0).get("logprobs");
+        for (int i = 0; i < 12; i++) {
+            String token = lp.get("tokens").get(i).asText();
+            JsonNode top = lp.get("top_logprobs").get(i);
+            assertThat(top.size()).isBetween(1, 2);
+            assertThat(top.has(token)).as("position %d: %s in %s", i, token, top).isTrue();
+            assertThat(top.get(token).floatValue()).isEqualTo(lp.get("token_logprobs").get(i).floatValue());
+        }
+        JsonNode zero = ok("/v1/completions", """
+                {"prompt": "In the beginning", "max_tokens": 3, "temperature": 0, "logprobs": 0}""").get("choices").get(0);
+        assertThat(zero.get("logprobs").get("top_logprobs").get(0).size()).isEqualTo(1);
+    }
+
+    @Test
+    void aPromptsSampleDoesNotDependOnItsPlaceInTheList() throws Exception {
+        JsonNode r = ok("/v1/completions", """
+                {"prompt": ["In the beginning", "In the beginning"], "max_tokens": 12, "temperature": 1.0, "seed": 7,
+                 "ignore_eos": true}""");
+        assertThat(r.get("choices").get(1).get("text")).isEqualTo(r.get("choices").get(0).get("text"));
+    }
 }

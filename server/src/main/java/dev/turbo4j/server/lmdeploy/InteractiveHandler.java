@@ -104,6 +104,6 @@ public final class InteractiveHandler implements Handler {
         GenerationConfig base = model.defaults().withTopP(0.8f).withTopK(40).withTemperature(0.8f);
         return new SamplingParams(req.temperature(), req.topP(), req.topK(), req.minP(), req.repetitionPenalty(), null,
                 null, null, req.minNewTokens(), req.ignoreEos(), req.skipSpecialTokens(), req.seed(), req.stop(),
-                req.requestOutputLen(), "request_output_len", null).apply(base, model);
+                null, req.requestOutputLen(), "request_output_len", null).apply(base, model);
     }
 }

@@ -2,6 +2,7 @@ package dev.turbo4j.server.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.List;
 import java.util.Map;
 
 import static dev.turbo4j.server.http.ApiException.require;
@@ -21,7 +22,7 @@ public record ChatCompletionRequest(String model, JsonNode messages, Boolean str
                                     String user, Integer topK, Float minP, Float repetitionPenalty, Boolean ignoreEos,
                                     Boolean skipSpecialTokens, Integer minNewTokens, Long sessionId,
                                     Boolean doPreprocess, JsonNode responseFormat, JsonNode tools,
-                                    JsonNode toolChoice) implements SamplingFields {
+                                    JsonNode toolChoice, List<Integer> stopTokenIds) implements SamplingFields {
 
     /**
      * 400 for what this server cannot honour and a client would rely on: output constrained to

@@ -46,7 +46,8 @@ public final class ChatCompletionsHandler implements Handler {
             require(logprobs >= 0 && logprobs <= GenerationConfig.MAX_LOGPROBS, "top_logprobs",
                     "top_logprobs must be between 0 and " + GenerationConfig.MAX_LOGPROBS + ", got " + logprobs);
         } else {
-            require(req.topLogprobs() == null, "top_logprobs", "top_logprobs needs logprobs: true");
+            // 0 is the default value clients send (vLLM accepts it); more alternatives need logprobs.
+            require(req.topLogprobs() == null || req.topLogprobs() == 0, "top_logprobs", "top_logprobs needs logprobs: true");
         }
         boolean completionName = req.maxCompletionTokens() != null;
         GenerationConfig config = req.toConfig(completionName ? req.maxCompletionTokens() : req.maxTokens(),

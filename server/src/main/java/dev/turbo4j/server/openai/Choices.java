@@ -48,7 +48,8 @@ final class Choices {
         for (int[] ids : prompts) {
             for (int i = 0; i < n; i++) {
                 inputs.add(ids);
-                configs.add(config.randomSeed() == null ? config : config.withRandomSeed(config.randomSeed() + configs.size()));
+                // Choice i of every prompt draws from seed + i: a prompt's answers do not depend on its place in the list.
+                configs.add(config.randomSeed() == null ? config : config.withRandomSeed(config.randomSeed() + i));
             }
         }
         if (sessionId != null) {

@@ -2,6 +2,7 @@ package dev.turbo4j.server.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +17,7 @@ public record CompletionRequest(String model, JsonNode prompt, String suffix, Bo
                                 Float topP, Integer maxTokens, JsonNode stop, Long seed, Integer n,
                                 Float presencePenalty, Float frequencyPenalty, Map<String, Float> logitBias, String user,
                                 Integer topK, Float minP, Float repetitionPenalty, Boolean ignoreEos,
-                                Boolean skipSpecialTokens, Integer minNewTokens, Long sessionId)
+                                Boolean skipSpecialTokens, Integer minNewTokens, Long sessionId,
+                                List<Integer> stopTokenIds)
         implements SamplingFields {
 }

@@ -23,6 +23,8 @@ import static dev.turbo4j.server.http.ApiException.require;
 
 /** POST /v1/completions: raw prompts (text or token ids), no chat template; echo, logprobs, n. */
 public final class CompletionsHandler implements Handler {
+    /** max_tokens when a request gives none. */
+    static final int DEFAULT_MAX_TOKENS = 16;
     /** OpenAI's limit for the legacy logprobs count. */
     static final int MAX_LOGPROBS = 5;
 
@@ -49,7 +51,9 @@ public final class CompletionsHandler implements Handler {
                     "logprobs must be between 0 and " + MAX_LOGPROBS + ", got " + req.logprobs());
             require(!echo, "echo", "echo together with logprobs (log-probabilities of the prompt) is not supported");
         }
-        GenerationConfig config = req.toConfig(req.maxTokens(), "max_tokens", req.logprobs(), model);
+        // OpenAI's (and vLLM's, LMDeploy's) default for this legacy route is 16 tokens, not the context.
+        GenerationConfig config = req.toConfig(req.maxTokens() != null ? req.maxTokens() : DEFAULT_MAX_TOKENS,
+                "max_tokens", req.logprobs(), model);
         int n = req.n() == null ? 1 : req.n();
         try (Admission.Ticket ticket = admission.enter()) {
             Choices choices = Choices.submit(model, prompts, n, config, req.sessionId(), "prompt", ticket);

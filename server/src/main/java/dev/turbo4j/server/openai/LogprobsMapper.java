@@ -41,6 +41,7 @@ final class LogprobsMapper {
             for (int i = 0; i < t.topIds().length; i++) {
                 top.putIfAbsent(texts.of(t.topIds()[i]), t.topLogprobs()[i]);
             }
+            top.putIfAbsent(s, t.logprob()); // "always the logprob of the sampled token": up to logprobs + 1 entries
             tops.add(top);
             offsets.add(offset);
             offset += s.length();

@@ -5,6 +5,7 @@ import dev.turbo4j.core.sampling.GenerationConfig;
 import dev.turbo4j.server.ServedModel;
 import dev.turbo4j.server.SamplingParams;
 
+import java.util.List;
 import java.util.Map;
 
 import static dev.turbo4j.server.http.ApiException.require;
@@ -37,7 +38,7 @@ public interface SamplingFields {
         }
         return new SamplingParams(temperature(), topP(), topK(), minP(), repetitionPenalty(), presencePenalty(),
                 frequencyPenalty(), logitBias(), minNewTokens(), ignoreEos(), skipSpecialTokens(), seed(), stop(),
-                maxTokens, maxTokensName, logprobs).apply(model.defaults(), model);
+                stopTokenIds(), maxTokens, maxTokensName, logprobs).apply(model.defaults(), model);
     }
 
     Float temperature();
@@ -48,6 +49,9 @@ public interface SamplingFields {
     JsonNode stop();
 
     Long seed();
+
+    /** vLLM's: token ids that end generation, besides the model's EOS. */
+    List<Integer> stopTokenIds();
 
     Integer n();
 
