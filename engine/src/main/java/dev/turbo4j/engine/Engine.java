@@ -6,6 +6,7 @@ import dev.turbo4j.core.kvcache.PagedKvCache;
 import dev.turbo4j.core.model.ModelConfig;
 import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.core.sampling.TokenLogprobs;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 import dev.turbo4j.core.transformer.Transformer;
 import dev.turbo4j.engine.kvcache.BlockManager;
@@ -202,6 +203,22 @@ public final class Engine implements AutoCloseable {
         }
         return onEngineThread(s -> dev.turbo4j.core.transformer.Perplexity.compute(model.transformer(), ids, ids.length,
                 -1, cache.spec().format()).ppl());
+    }
+
+    /**
+     * The log-probability of each token of {@code ids} after the first given those before it,
+     * with {@code top} alternatives (see {@link dev.turbo4j.core.transformer.PromptLogprobs}); entry
+     * i is for {@code ids[i + 1]}. Runs on the engine thread between steps.
+     */
+    public List<TokenLogprobs> promptLogprobs(int[] ids, int top) throws InterruptedException {
+        if (ids.length < 2) {
+            return List.of(); // nothing before the first token predicts it
+        }
+        if (ids.length > sessionLen) {
+            throw new IllegalArgumentException(ids.length + " tokens exceed the session length " + sessionLen);
+        }
+        return onEngineThread(s -> dev.turbo4j.core.transformer.PromptLogprobs.compute(model.transformer(), ids, top,
+                cache.spec().format()));
     }
 
     /** The latest snapshot (refreshed after every step). */

@@ -82,7 +82,7 @@ class ErrorsTest {
     @CsvSource(delimiter = '|', value = {
             "{\"prompt\": \"hi\", \"suffix\": \"end\"}|suffix",
             "{\"prompt\": \"hi\", \"logprobs\": 6}|logprobs",
-            "{\"prompt\": \"hi\", \"logprobs\": 1, \"echo\": true}|echo",
+            "{\"prompt\": \"hi\", \"max_tokens\": 0}|max_tokens",
             "{\"prompt\": [99999]}|prompt",
             "{\"prompt\": [[1, 2], \"x\", 3]}|prompt[2]",
             "{\"prompt\": []}|prompt",

@@ -196,4 +196,51 @@ class GenerationFeaturesTest {
                  "ignore_eos": true}""");
         assertThat(r.get("choices").get(1).get("text")).isEqualTo(r.get("choices").get(0).get("text"));
     }
+
+    @Test
+    void echoWithLogprobsScoresThePromptAsPerplexityDoes() throws Exception {
+        // What evaluation harnesses send: the prompt's own log-likelihood, max_tokens 0.
+        String prompt = "And God said, Let there be light: and there was light.";
+        JsonNode choice = ok("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 0, "echo": true, "logprobs": 2}""".formatted(prompt)).get("choices").get(0);
+        int[] ids = ts.model.tokenizer().encode(prompt, true);
+        JsonNode lp = choice.get("logprobs");
+        assertThat(choice.get("finish_reason").asText()).isEqualTo("length");
+        assertThat(lp.get("tokens")).hasSize(ids.length);
+        assertThat(lp.get("token_logprobs").get(0).isNull()).isTrue();
+        assertThat(lp.get("top_logprobs").get(0).isNull()).isTrue();
+        double nll = 0;
+        for (int i = 1; i < ids.length; i++) {
+            double l = lp.get("token_logprobs").get(i).asDouble();
+            assertThat(l).isNegative();
+            assertThat(lp.get("top_logprobs").get(i).get(lp.get("tokens").get(i).asText()).asDouble()).isEqualTo(l);
+            nll -= l;
+        }
+        double ppl = ts.engine.perplexity(ids);
+        assertThat(Math.exp(nll / (ids.length - 1))).isCloseTo(ppl, org.assertj.core.api.Assertions.within(ppl * 1e-3));
+
+        // with generation: the prompt's entries, then the generated tokens', offsets running on
+        JsonNode both = ok("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 4, "temperature": 0, "echo": true, "logprobs": 1, "ignore_eos": true}"""
+                .formatted(prompt)).get("choices").get(0).get("logprobs");
+        assertThat(both.get("tokens")).hasSize(ids.length + 4);
+        assertThat(both.get("token_logprobs").get(1).asDouble()).isEqualTo(lp.get("token_logprobs").get(1).asDouble());
+        String text = ok("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 4, "temperature": 0, "echo": true, "ignore_eos": true}"""
+                .formatted(prompt)).get("choices").get(0).get("text").asText();
+        // each token's text sits at its offset in the choice's text (after the first word, which
+        // SentencePiece decodes without its leading space)
+        for (int i = 2; i < ids.length + 4; i++) {
+            String token = both.get("tokens").get(i).asText();
+            int at = both.get("text_offset").get(i).asInt();
+            assertThat(text.substring(at, at + token.length())).as("token %d", i).isEqualTo(token);
+        }
+        // streamed: the echo chunk carries the prompt's logprobs
+        HttpResponse<String> streamed = ts.post("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 2, "echo": true, "logprobs": 1, "stream": true}""".formatted(prompt));
+        String first = streamed.body().lines().filter(l -> l.startsWith("data: {")).findFirst().orElseThrow();
+        JsonNode firstLp = TestServer.json(first.substring("data: ".length())).get("choices").get(0).get("logprobs");
+        assertThat(firstLp.get("tokens")).hasSize(ids.length);
+        assertThat(firstLp.get("token_logprobs").get(0).isNull()).isTrue();
+    }
 }

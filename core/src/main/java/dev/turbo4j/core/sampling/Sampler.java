@@ -62,7 +62,7 @@ public final class Sampler {
             }
         }
         int chosen = choose(logits);
-        lastLogprobs = config.logprobs() != null ? logprobs(logits, chosen, config.logprobs()) : null;
+        lastLogprobs = config.logprobs() != null ? TokenLogprobs.of(logits, chosen, config.logprobs()) : null;
         return chosen;
     }
 
@@ -140,39 +140,6 @@ public final class Sampler {
             }
             i = j;
         }
-    }
-
-    /** log_softmax of the logits at {@code chosen} and at the {@code top} most likely ids. */
-    static TokenLogprobs logprobs(float[] logits, int chosen, int top) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        float logZ = (float) (max + Math.log(sum));
-        // The top ids by a small insertion sort: top is at most 20, the vocabulary large.
-        int k = Math.min(top, logits.length);
-        int[] ids = new int[k];
-        int filled = 0;
-        for (int id = 0; id < logits.length && k > 0; id++) {
-            if (filled == k && logits[id] <= logits[ids[k - 1]]) {
-                continue;
-            }
-            int pos = filled < k ? filled++ : k - 1;
-            while (pos > 0 && logits[ids[pos - 1]] < logits[id]) {
-                ids[pos] = ids[pos - 1];
-                pos--;
-            }
-            ids[pos] = id;
-        }
-        float[] lps = new float[k];
-        for (int i = 0; i < k; i++) {
-            lps[i] = logits[ids[i]] - logZ;
-        }
-        return new TokenLogprobs(chosen, logits[chosen] - logZ, ids, lps);
     }
 
     /** HF's RepetitionPenaltyLogitsProcessor: once per distinct seen id. */

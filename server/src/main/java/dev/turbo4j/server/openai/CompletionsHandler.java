@@ -49,22 +49,31 @@ public final class CompletionsHandler implements Handler {
         if (req.logprobs() != null) {
             require(req.logprobs() >= 0 && req.logprobs() <= MAX_LOGPROBS, "logprobs",
                     "logprobs must be between 0 and " + MAX_LOGPROBS + ", got " + req.logprobs());
-            require(!echo, "echo", "echo together with logprobs (log-probabilities of the prompt) is not supported");
         }
+        // max_tokens 0 with echo scores the prompt alone (vLLM's echo without generation).
+        boolean promptOnly = req.maxTokens() != null && req.maxTokens() == 0;
+        require(!promptOnly || echo, "max_tokens", "max_tokens must be at least 1, got 0 (0 is allowed with echo: true,"
+                + " to return the prompt and its logprobs)");
         // OpenAI's (and vLLM's, LMDeploy's) default for this legacy route is 16 tokens, not the context.
-        GenerationConfig config = req.toConfig(req.maxTokens() != null ? req.maxTokens() : DEFAULT_MAX_TOKENS,
+        GenerationConfig config = req.toConfig(promptOnly ? 1 : req.maxTokens() != null ? req.maxTokens() : DEFAULT_MAX_TOKENS,
                 "max_tokens", req.logprobs(), model);
         int n = req.n() == null ? 1 : req.n();
+        boolean stream = Boolean.TRUE.equals(req.stream());
+        boolean includeUsage = req.streamOptions() != null && req.streamOptions().usage();
         try (Admission.Ticket ticket = admission.enter()) {
-            Choices choices = Choices.submit(model, prompts, n, config, req.sessionId(), "prompt", ticket);
-            String[] echoes = new String[prompts.size()];
+            Echo[] echoes = new Echo[prompts.size()];
             for (int p = 0; p < prompts.size(); p++) {
-                echoes[p] = echo ? model.tokenizer().decode(prompts.get(p), true) : "";
+                echoes[p] = echo(prompts.get(p), echo, req.logprobs());
             }
             String id = OpenAiIds.completion();
             long created = OpenAiIds.now();
-            if (Boolean.TRUE.equals(req.stream())) {
-                stream(ctx, choices, echoes, id, created, req.streamOptions() != null && req.streamOptions().usage());
+            if (promptOnly) {
+                echoOnly(ctx, prompts, echoes, n, id, created, stream, includeUsage);
+                return;
+            }
+            Choices choices = Choices.submit(model, prompts, n, config, req.sessionId(), "prompt", ticket);
+            if (stream) {
+                stream(ctx, choices, echoes, id, created, includeUsage);
             } else {
                 Completion reply;
                 try (ConnectionWatch watch = ConnectionWatch.start(ctx, choices::cancelAll)) {
@@ -72,6 +81,50 @@ public final class CompletionsHandler implements Handler {
                 }
                 ctx.json(reply);
             }
+        }
+    }
+
+    /** What a choice repeats of its prompt with {@code echo}: the text, and its logprobs when asked for. */
+    private record Echo(String text, CompletionLogprobs logprobs) {
+    }
+
+    private Echo echo(int[] prompt, boolean echo, Integer logprobs) throws InterruptedException {
+        if (!echo) {
+            return new Echo("", null);
+        }
+        model.checkLength(prompt.length, "prompt");
+        CompletionLogprobs lp = logprobs == null ? null
+                : LogprobsMapper.prompt(prompt, model.engine().promptLogprobs(prompt, logprobs), tokenTexts, model.tokenizer());
+        return new Echo(model.tokenizer().decode(prompt, true), lp);
+    }
+
+    /** max_tokens 0: each choice is its prompt, echoed, finished by length. */
+    private void echoOnly(Context ctx, List<int[]> prompts, Echo[] echoes, int n, String id, long created,
+                          boolean stream, boolean includeUsage) {
+        List<Completion.Choice> choices = new ArrayList<>();
+        int promptTokens = 0;
+        for (int p = 0; p < prompts.size(); p++) {
+            promptTokens += prompts.get(p).length;
+            for (int i = 0; i < n; i++) {
+                choices.add(new Completion.Choice(echoes[p].text(), choices.size(), echoes[p].logprobs(), "length"));
+            }
+        }
+        Usage usage = Usage.of(promptTokens, 0);
+        if (!stream) {
+            ctx.json(new Completion(id, "text_completion", created, model.name(), choices, usage, null));
+            return;
+        }
+        EventStream events = EventStream.sse(ctx.res());
+        try {
+            for (Completion.Choice c : choices) {
+                events.send(new Completion(id, "text_completion", created, model.name(), List.of(c), null, null));
+            }
+            if (includeUsage) {
+                events.send(new Completion(id, "text_completion", created, model.name(), List.of(), usage, null));
+            }
+            events.done();
+        } catch (ClientGoneException e) {
+            // nothing runs for this request
         }
     }
 
@@ -113,20 +166,23 @@ public final class CompletionsHandler implements Handler {
         return ids;
     }
 
-    private Completion reply(Choices choices, String[] echoes, String id, long created) throws InterruptedException {
+    private Completion reply(Choices choices, Echo[] echoes, String id, long created) throws InterruptedException {
         List<GenerationResult> results = choices.results();
         List<Completion.Choice> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             GenerationResult r = results.get(i);
-            String echo = echoes[choices.promptIndex(i)];
+            Echo echo = echoes[choices.promptIndex(i)];
             CompletionLogprobs lp = r.logprobs().isEmpty() ? null
-                    : LogprobsMapper.completion(r.logprobs(), tokenTexts, echo.length());
-            out.add(new Completion.Choice(echo + r.text(), i, lp, r.finishReason().openAiName()));
+                    : LogprobsMapper.completion(r.logprobs(), tokenTexts, echo.text().length());
+            if (echo.logprobs() != null) {
+                lp = echo.logprobs().followedBy(lp);
+            }
+            out.add(new Completion.Choice(echo.text() + r.text(), i, lp, r.finishReason().openAiName()));
         }
         return new Completion(id, "text_completion", created, model.name(), out, choices.usage(results), null);
     }
 
-    private void stream(Context ctx, Choices choices, String[] echoes, String id, long created, boolean includeUsage)
+    private void stream(Context ctx, Choices choices, Echo[] echoes, String id, long created, boolean includeUsage)
             throws InterruptedException {
         EventStream events = EventStream.sse(ctx.res());
         try {
@@ -142,12 +198,12 @@ public final class CompletionsHandler implements Handler {
         }
     }
 
-    private void streamChoice(EventStream events, int choice, GenerationStream stream, String echo, String id,
+    private void streamChoice(EventStream events, int choice, GenerationStream stream, Echo echo, String id,
                               long created) throws InterruptedException {
-        if (!echo.isEmpty()) {
-            events.send(chunk(id, created, choice, echo, null, null));
+        if (!echo.text().isEmpty() || echo.logprobs() != null) {
+            events.send(chunk(id, created, choice, echo.text(), echo.logprobs(), null));
         }
-        int offset = echo.length();
+        int offset = echo.text().length();
         List<TokenLogprobs> pending = new ArrayList<>();
         for (EngineOutput out; (out = stream.next()) != null; ) {
             pending.addAll(out.logprobs());

@@ -1,6 +1,8 @@
 package dev.turbo4j.server.openai;
 
 import dev.turbo4j.core.sampling.TokenLogprobs;
+import dev.turbo4j.core.tokenizer.StreamingDecoder;
+import dev.turbo4j.core.tokenizer.Tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,6 +49,41 @@ final class LogprobsMapper {
             offset += s.length();
         }
         return new CompletionLogprobs(tokenTexts, lps, tops, offsets);
+    }
+
+    /**
+     * An echoed prompt's logprobs: every prompt token from text offset 0, the first with null
+     * logprobs, the others from {@code lps} (entry i for {@code ids[i + 1]}). The offsets are
+     * where each token's text starts in the echoed text, decoded as it was (so a BOS, which it
+     * leaves out, takes no room, nor does the space a SentencePiece first word loses).
+     */
+    static CompletionLogprobs prompt(int[] ids, List<TokenLogprobs> lps, TokenTexts texts, Tokenizer tokenizer) {
+        List<String> tokenTexts = new ArrayList<>();
+        List<Float> logprobs = new ArrayList<>();
+        List<Map<String, Float>> tops = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
+        int offset = 0;
+        StreamingDecoder decoder = tokenizer.streamingDecoder(true);
+        for (int i = 0; i < ids.length; i++) {
+            String s = texts.of(ids[i]);
+            tokenTexts.add(s);
+            offsets.add(offset);
+            offset += decoder.next(ids[i]).length();
+            if (i == 0) {
+                logprobs.add(null);
+                tops.add(null);
+                continue;
+            }
+            TokenLogprobs t = lps.get(i - 1);
+            logprobs.add(t.logprob());
+            Map<String, Float> top = new LinkedHashMap<>();
+            for (int j = 0; j < t.topIds().length; j++) {
+                top.putIfAbsent(texts.of(t.topIds()[j]), t.topLogprobs()[j]);
+            }
+            top.putIfAbsent(s, t.logprob());
+            tops.add(top);
+        }
+        return new CompletionLogprobs(tokenTexts, logprobs, tops, offsets);
     }
 
     private static int[] bytes(String s) {
