@@ -52,6 +52,26 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks a folder as loading it would (config, every tensor's presence, dtype and shape,
+     * quantized layouts), without keeping or copying the weights: what {@code convert} and
+     * {@code lite quantize} run before they write anything.
+     *
+     * @throws ModelLoadException naming the file and the problem
+     */
+    public static void check(Path dir, LoadOptions options) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException(dir + ": not a folder (give the path of a Hugging Face model folder)");
+        }
+        ModelConfig config = ModelConfig.load(dir);
+        QuantizationConfig quantization = QuantizationConfig.read(dir, options.modelFormat());
+        try (TensorStore store = TensorStore.open(dir); Arena scratch = Arena.ofConfined()) {
+            WeightLoader loader = new WeightLoader(store, config, quantization, scratch, false);
+            loader.load();
+            warnIfUnused(dir, config, loader.unusedTensors());
+        }
+    }
+
     /** Loads a model folder as {@code options} say. */
     public static Model load(Path dir, LoadOptions options) {
         if (!Files.isDirectory(dir)) {

@@ -36,10 +36,20 @@ public final class WeightLoader {
 
     /** A loader whose repacked weights (if any) live in {@code arena}. */
     public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena) {
+        this(store, config, quant, arena, true);
+    }
+
+    /**
+     * @param residentCopies false: weights stay in the memory map (a load that only checks the
+     *                       folder, see {@link Model#check})
+     */
+    public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena,
+                        boolean residentCopies) {
         this.store = store;
         this.config = config;
         // Linear layers are streamed whole every decode step: resident copies, not the map.
-        this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> dense(base, rows, cols, true));
+        this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> dense(base, rows, cols, true),
+                residentCopies);
     }
 
     /** Bytes of weights repacked at load (resident off-heap, beside the memory map). */

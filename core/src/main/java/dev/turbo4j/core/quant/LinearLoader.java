@@ -37,12 +37,20 @@ public final class LinearLoader {
     private final DenseLoader dense;
     private long repackedBytes;
     private long copiedBytes;
+    /** False: {@link #resident} leaves weights in the map (a load that only checks the folder). */
+    private final boolean residentCopies;
 
     public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense) {
+        this(store, quant, arena, dense, true);
+    }
+
+    public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense,
+                        boolean residentCopies) {
         this.store = store;
         this.quant = quant;
         this.arena = arena;
         this.dense = dense;
+        this.residentCopies = residentCopies;
     }
 
     /** Whether a layer is stored quantized (so it is loaded through this format's path). */
@@ -164,7 +172,8 @@ public final class LinearLoader {
      * another (Qwen2.5-0.5B shape 14.4 vs 24-25 tok/s copied).
      */
     public MemorySegment resident(MemorySegment mapped) {
-        if (Boolean.getBoolean(MAP_PROPERTY) || !LargePages.available() || mapped.byteSize() < LargePages.MIN_BYTES) {
+        if (!residentCopies || Boolean.getBoolean(MAP_PROPERTY) || !LargePages.available()
+                || mapped.byteSize() < LargePages.MIN_BYTES) {
             return mapped;
         }
         MemorySegment copy = LargePages.allocate(arena, mapped.byteSize());

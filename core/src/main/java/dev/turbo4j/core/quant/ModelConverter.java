@@ -1,6 +1,8 @@
 package dev.turbo4j.core.quant;
 
 import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.model.Model;
+import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.ModelConfig;
 import dev.turbo4j.core.model.ModelLoadException;
 import dev.turbo4j.core.model.TensorParallel;
@@ -64,6 +66,7 @@ public final class ModelConverter {
         QuantizationConfig quant = QuantizationConfig.read(src, override);
         ModelConfig config = ModelConfig.load(src);
         TensorParallel.requireUnsplit(config, src);
+        Model.check(src, LoadOptions.DEFAULT.withModelFormat(override)); // a broken source is refused, not copied
         TensorParallel.checkDivides(config, tp, src);
         boolean repack = quant.format() == ModelFormat.AWQ || quant.format() == ModelFormat.GPTQ;
         int groupSize = -1;

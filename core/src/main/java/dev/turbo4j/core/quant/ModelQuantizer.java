@@ -1,6 +1,8 @@
 package dev.turbo4j.core.quant;
 
 import dev.turbo4j.core.kernel.DenseWeight;
+import dev.turbo4j.core.model.Model;
+import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.ModelConfig;
 import dev.turbo4j.core.model.ModelLoadException;
 import dev.turbo4j.core.model.TensorParallel;
@@ -57,6 +59,7 @@ public final class ModelQuantizer {
         if (existing.format() != ModelFormat.HF) {
             throw new ModelLoadException(src + ": already quantized (" + existing.format().id() + "); quantize the dense model");
         }
+        Model.check(src, LoadOptions.DEFAULT); // a broken source is refused, not quantized
         WeightNames names = config.architecture().weightNames();
         Set<String> linears = linearLayers(config);
         String head = names.lmHead();

@@ -91,6 +91,23 @@ class QuantizeAndConvertTest {
     }
 
     @Test
+    void aSourceThatDoesNotLoadIsRefusedBeforeAnythingIsWritten() throws IOException {
+        // Both once wrote a folder (exit 0) that then failed to load.
+        Path broken = tmp.resolve("broken");
+        dev.turbo4j.core.model.RandomModelWriter.write(dev.turbo4j.core.model.ModelShape.named("tiny-llama"),
+                dev.turbo4j.core.tensor.DType.BF16, 1, broken);
+        Path config = broken.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"intermediate_size\" : 160", "\"intermediate_size\" : 150"));
+        assertThatThrownBy(() -> ModelQuantizer.quantize(broken, tmp.resolve("q"), new ModelQuantizer.Options(ModelFormat.TURBO4J_INT8, 0, false)))
+                .isInstanceOf(dev.turbo4j.core.model.ModelLoadException.class)
+                .hasMessageContaining("mlp.gate_proj.weight").hasMessageContaining("[150, 64]");
+        assertThatThrownBy(() -> ModelConverter.convert(broken, tmp.resolve("c"), null))
+                .isInstanceOf(dev.turbo4j.core.model.ModelLoadException.class).hasMessageContaining("[150, 64]");
+        assertThat(tmp.resolve("q")).doesNotExist();
+        assertThat(tmp.resolve("c")).doesNotExist();
+    }
+
+    @Test
     void writingIntoTheModelFolderItselfIsRefusedBeforeItsWeightsAreTouched() throws IOException {
         Path model = tmp.resolve("model");
         Files.createDirectories(model);
