@@ -3,6 +3,9 @@ package dev.turbo4j.core.kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * A linear weight quantized to 4 bits in groups along the input dimension (W4A16): AWQ and
@@ -55,6 +58,19 @@ public record Int4GroupWeight(MemorySegment packed, MemorySegment scales, Memory
     /** Whether this layout can hold a [rows × cols] weight in groups of groupSize. */
     public static boolean supportsShape(int cols, int groupSize) {
         return cols > 0 && groupSize > 0 && groupSize % CHUNK == 0 && cols % groupSize == 0;
+    }
+
+    /** The group sizes this layout runs for layers of these input sizes (multiples of {@link #CHUNK} dividing each). */
+    public static List<Integer> groupSizesFor(Collection<Integer> inputSizes) {
+        List<Integer> sizes = new ArrayList<>();
+        int smallest = inputSizes.stream().mapToInt(Integer::intValue).min().orElse(0);
+        for (int g = CHUNK; g <= smallest; g += CHUNK) {
+            int group = g;
+            if (inputSizes.stream().allMatch(cols -> supportsShape(cols, group))) {
+                sizes.add(g);
+            }
+        }
+        return sizes;
     }
 
     /** Rows as stored: rounded up to whole tiles. */

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -25,7 +26,7 @@ import java.util.stream.Stream;
  * the tensors in each of our formats, the config.json with its quantization_config, and the
  * other files (tokenizer, generation config, chat template) copied unchanged.
  */
-final class CheckpointWriter {
+public final class CheckpointWriter {
     private static final int COPY_CHUNK = 1 << 20;
 
     private CheckpointWriter() {
@@ -36,10 +37,35 @@ final class CheckpointWriter {
      * memory-mapped while the output's are written, so writing over them would truncate them
      * mid-read and destroy the model.
      */
-    static void requireOtherFolder(Path src, Path dst) throws IOException {
+    /**
+     * Refuses an output folder the writers would spoil or that would spoil their output: the
+     * model folder itself (its weights are read while the output is written), a file, or a
+     * folder holding other weights (shards or an index), which loading would pick up with or
+     * instead of the new {@code model.safetensors}. A previous run's own output is fine.
+     */
+    public static void requireOtherFolder(Path src, Path dst) throws IOException {
+        if (dst.toString().isBlank()) {
+            throw new IllegalArgumentException("the output folder is empty; name a new or empty folder");
+        }
+        if (Files.exists(dst) && !Files.isDirectory(dst)) {
+            throw new IllegalArgumentException(dst + " is a file; name a new or empty folder for the output");
+        }
         if (Files.exists(dst) && Files.isSameFile(src, dst)) {
             throw new IllegalArgumentException(dst + " is the model folder itself; write to another folder"
                     + " (the model's weights are read from there while the output is written)");
+        }
+        if (Files.isDirectory(dst)) {
+            try (Stream<Path> files = Files.list(dst)) {
+                List<String> stale = files.map(f -> f.getFileName().toString())
+                        .filter(n -> (n.endsWith(".safetensors") && !n.equals("model.safetensors"))
+                                || n.equals("model.safetensors.index.json"))
+                        .sorted().toList();
+                if (!stale.isEmpty()) {
+                    throw new IllegalArgumentException(dst + " already holds other weights (" + String.join(", ", stale)
+                            + ") that would be loaded with or instead of the new ones; use a new or empty folder,"
+                            + " or delete them");
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.turbo4j.core.quant;
 
 import dev.turbo4j.core.kernel.DenseWeight;
+import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.ModelConfig;
@@ -14,7 +15,9 @@ import dev.turbo4j.core.safetensors.TensorStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Quantizes a dense model folder's linear layers by round-to-nearest and writes a folder our
@@ -114,19 +117,15 @@ public final class ModelQuantizer {
         if (extra != null) {
             all.add(extra);
         }
+        List<Integer> inputs = all.stream().map(base -> store.get(base + ".weight").dim(1)).toList();
         for (String base : all) {
-            TensorInfo t = store.get(base + ".weight");
-            int in = t.dim(1);
-            if (groupSize <= 0 || in % groupSize != 0) {
-                StringBuilder works = new StringBuilder();
-                for (int g = 32; g <= in; g *= 2) {
-                    if (in % g == 0) {
-                        works.append(works.isEmpty() ? "" : ", ").append(g);
-                    }
-                }
-                throw new IllegalArgumentException("--w-group-size " + groupSize + " does not divide the " + in
-                        + " inputs of " + base + "; sizes that divide every layer's input must divide " + in
-                        + " (e.g. " + works + ")");
+            int in = store.get(base + ".weight").dim(1);
+            if (!Int4GroupWeight.supportsShape(in, groupSize)) {
+                List<Integer> working = Int4GroupWeight.groupSizesFor(inputs);
+                throw new IllegalArgumentException("--w-group-size " + groupSize + " does not fit the " + in
+                        + " inputs of " + base + ": the int4 kernel runs groups that are multiples of "
+                        + Int4GroupWeight.CHUNK + " dividing every quantized layer's input; here "
+                        + (working.isEmpty() ? "none" : working.stream().map(String::valueOf).collect(Collectors.joining(", "))));
             }
         }
     }

@@ -97,7 +97,7 @@ public record QuantizationConfig(ModelFormat format, int bits, int groupSize, bo
                 require(version == null || version.equals("gemm"), "AWQ version \"" + version
                         + "\" is not supported; only \"gemm\" checkpoints load (gemv, gemv_fast, exllama and marlin"
                         + " pack differently)");
-                require(zeroPoint, "AWQ with zero_point=false is not supported (asymmetric gemm checkpoints only)");
+                // zero_point=false (symmetric, LMDeploy's --w-sym): the stored qzeros still say where zero is.
             }
             case GPTQ -> {
                 require(bits == 4, "GPTQ with bits=" + bits + " is not supported (4-bit only; for int8 weights use"

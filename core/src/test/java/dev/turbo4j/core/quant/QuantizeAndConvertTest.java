@@ -108,6 +108,17 @@ class QuantizeAndConvertTest {
     }
 
     @Test
+    void groupSizesTheKernelCannotRunAndAFormatTheFolderDoesNotHoldAreRefused() {
+        assertThatThrownBy(() -> ModelQuantizer.quantize(KJV, tmp.resolve("g16"), new ModelQuantizer.Options(ModelFormat.AWQ, 16, false)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--w-group-size 16 does not fit")
+                .hasMessageContaining("multiples of 128").hasMessageContaining("here 128");
+        assertThat(tmp.resolve("g16")).doesNotExist();
+        assertThatThrownBy(() -> ModelConverter.convert(KJV, tmp.resolve("as-awq"), ModelFormat.AWQ))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds no quantized layers");
+        assertThat(tmp.resolve("as-awq")).doesNotExist();
+    }
+
+    @Test
     void writingIntoTheModelFolderItselfIsRefusedBeforeItsWeightsAreTouched() throws IOException {
         Path model = tmp.resolve("model");
         Files.createDirectories(model);

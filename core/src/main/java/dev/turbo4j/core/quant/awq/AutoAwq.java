@@ -1,12 +1,17 @@
 package dev.turbo4j.core.quant.awq;
 
+import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kvcache.KvFormat;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.ModelConfig;
+import dev.turbo4j.core.model.ModelLoadException;
 import dev.turbo4j.core.model.TensorParallel;
 import dev.turbo4j.core.model.ModelWeights;
 import dev.turbo4j.core.parallel.WorkerPool;
+import dev.turbo4j.core.quant.CheckpointWriter;
+import dev.turbo4j.core.quant.ModelFormat;
+import dev.turbo4j.core.quant.QuantizationConfig;
 import dev.turbo4j.core.tokenizer.Tokenizer;
 import dev.turbo4j.core.tokenizer.TokenizerLoader;
 import dev.turbo4j.core.transformer.Perplexity;
@@ -49,8 +54,11 @@ public final class AutoAwq {
     /** Quantizes {@code modelDir} into {@code workDir}. */
     public AwqReport run(Path modelDir, Path workDir, AwqOptions options) throws IOException {
         long start = System.nanoTime();
-        if (Files.exists(workDir) && Files.isSameFile(modelDir, workDir)) {
-            throw new IllegalArgumentException("--work-dir must differ from the model folder " + modelDir);
+        CheckpointWriter.requireOtherFolder(modelDir, workDir);
+        QuantizationConfig existing = QuantizationConfig.read(modelDir, null);
+        if (existing.format() != ModelFormat.HF) {
+            throw new ModelLoadException(modelDir + ": already quantized (" + existing.format().id()
+                    + "); calibrate the dense model");
         }
         double pplBefore;
         CalibrationSet calibration;
@@ -164,7 +172,7 @@ public final class AutoAwq {
         for (int i = 0; i < config.numLayers(); i++) {
             for (CheckpointLayout.Part p : layout.all(i)) {
                 inputSizes.add(p.inFeatures());
-                if (p.inFeatures() % quantizer.groupSizeFor(p.inFeatures()) != 0) {
+                if (!Int4GroupWeight.supportsShape(p.inFeatures(), quantizer.groupSizeFor(p.inFeatures()))) {
                     badGroups.add(p.name() + " (input size " + p.inFeatures() + ")");
                 }
                 if (p.outFeatures() % 8 != 0) {
@@ -174,29 +182,14 @@ public final class AutoAwq {
             }
         }
         if (!badGroups.isEmpty()) {
-            throw new IllegalArgumentException("--w-group-size " + quantizer.groupSize() + " does not divide the input size of "
-                    + badGroups.get(0) + (badGroups.size() > 1 ? " and " + (badGroups.size() - 1) + " more layers" : "")
-                    + "; group sizes that divide every quantized layer: " + workingGroupSizes(inputSizes)
-                    + ", or -1 for one group per channel");
+            List<Integer> working = Int4GroupWeight.groupSizesFor(inputSizes);
+            throw new IllegalArgumentException("--w-group-size " + quantizer.groupSize() + " does not fit "
+                    + badGroups.get(0) + (badGroups.size() > 1 ? " and " + (badGroups.size() - 1) + " more linears" : "")
+                    + ": the int4 kernel runs groups that are multiples of " + Int4GroupWeight.CHUNK
+                    + " dividing every quantized layer's input; here " + (working.isEmpty() ? "none"
+                    : working.stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                    + (inputSizes.stream().allMatch(n -> n % Int4GroupWeight.CHUNK == 0) ? ", or -1 for one group per channel" : ""));
         }
     }
 
-    /** Divisors (at least 16) of every input size, the usual group sizes first. */
-    private static String workingGroupSizes(TreeSet<Integer> inputSizes) {
-        int gcd = 0;
-        for (int n : inputSizes) {
-            gcd = gcd(gcd, n);
-        }
-        List<Integer> sizes = new ArrayList<>();
-        for (int d = 16; d <= gcd; d++) {
-            if (gcd % d == 0) {
-                sizes.add(d);
-            }
-        }
-        return sizes.isEmpty() ? "none" : sizes.stream().map(String::valueOf).collect(Collectors.joining(", "));
-    }
-
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
-    }
 }

@@ -137,9 +137,30 @@ class AwqCheckpointFormatTest {
         try (WorkerPool pool = new WorkerPool(1)) {
             assertThatThrownBy(() -> new AutoAwq(pool, AwqProgress.NONE).run(QuantTestData.KJV, elsewhere, options))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("--w-group-size 96 does not divide the input size of model.layers.0.self_attn.q_proj (input size 256)")
-                    .hasMessageContaining("16, 32, 64, 128, 256")
+                    .hasMessageContaining("--w-group-size 96 does not fit model.layers.0.self_attn.q_proj (input size 256)")
+                    .hasMessageContaining("the int4 kernel runs groups that are multiples of 128 dividing every quantized layer's input; here 128")
                     .hasMessageContaining("-1");
+            // 64 divides every layer but the kernel cannot run it: refused before calibrating, not written
+            AwqOptions small = new AwqOptions(CalibrationSet.BUILTIN, 2, 64, 1, 4, 64, false, AwqOptions.ScaleMode.NONE);
+            assertThatThrownBy(() -> new AutoAwq(pool, AwqProgress.NONE).run(QuantTestData.KJV, elsewhere, small))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--w-group-size 64 does not fit");
+        }
+    }
+
+    @Test
+    void anAlreadyQuantizedModelOrAFolderHoldingOtherWeightsIsRefused(@TempDir Path elsewhere) throws Exception {
+        AwqOptions options = new AwqOptions(CalibrationSet.BUILTIN, 2, 64, 1, 4, 128, false, AwqOptions.ScaleMode.NONE);
+        try (WorkerPool pool = new WorkerPool(1)) {
+            assertThatThrownBy(() -> new AutoAwq(pool, AwqProgress.NONE).run(
+                    java.nio.file.Path.of("src/test/resources/models/random-llama-tiny-awq"), elsewhere.resolve("a"), options))
+                    .hasMessageContaining("already quantized (awq); calibrate the dense model");
+            // a stale shard and index in the output would be loaded instead of the new model.safetensors
+            java.nio.file.Path out = java.nio.file.Files.createDirectories(elsewhere.resolve("stale"));
+            java.nio.file.Files.writeString(out.resolve("model-00001-of-00001.safetensors"), "old");
+            java.nio.file.Files.writeString(out.resolve("model.safetensors.index.json"), "{}");
+            assertThatThrownBy(() -> new AutoAwq(pool, AwqProgress.NONE).run(QuantTestData.KJV, out, options))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("already holds other weights (model-00001-of-00001.safetensors, model.safetensors.index.json)");
         }
     }
 
