@@ -74,6 +74,12 @@ class LiteAutoAwqCommandTest {
         CommandLineTest.Result bits = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--w-bits", "3");
         assertThat(bits.exit()).isEqualTo(1);
         assertThat(bits.err()).contains("--w-bits must be 4");
+        CommandLineTest.Result folder = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out,
+                "--calib-dataset", tmp.toString());
+        assertThat(folder.exit()).isEqualTo(1);
+        assertThat(folder.err()).contains("turbo4j: --calib-dataset " + tmp + " is a folder; give a UTF-8 text file\n");
+        CommandLineTest.Result named = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out, "--calib-dataset", "ptb");
+        assertThat(named.err()).contains("LMDeploy's named datasets are downloads");
         CommandLineTest.Result missing = CommandLineTest.run("lite", "auto_awq", MODEL, "--work-dir", out,
                 "--calib-dataset", tmp.resolve("none.txt").toString());
         assertThat(missing.exit()).isEqualTo(1);

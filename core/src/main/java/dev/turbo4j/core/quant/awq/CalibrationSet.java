@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Calibration sequences: a text tokenized as one string and cut into consecutive windows,
@@ -70,15 +71,21 @@ public record CalibrationSet(String source, int[][] samples, int bosId) {
             return builtinText();
         }
         Path file = Path.of(dataset);
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--calib-dataset " + dataset + " is a folder; give a UTF-8 text file");
+        }
         try {
             return Files.readString(file);
         } catch (NoSuchFileException e) {
+            // LMDeploy's named sets (ptb, c4, wikitext2, pileval) are downloads from the Hub.
+            boolean named = List.of("ptb", "c4", "wikitext2", "pileval").contains(dataset);
             throw new IllegalArgumentException("--calib-dataset " + dataset + ": file not found (give a UTF-8 text file, or "
-                    + BUILTIN + " for the bundled sample)");
+                    + BUILTIN + " for the bundled sample" + (named ? "; LMDeploy's named datasets are downloads this"
+                    + " tool does not make: save the text and give its path" : "") + ")");
         } catch (MalformedInputException e) {
             throw new IllegalArgumentException("--calib-dataset " + dataset + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IllegalArgumentException("--calib-dataset " + dataset + ": cannot be read (" + e.getMessage() + ")", e);
         }
     }
 
