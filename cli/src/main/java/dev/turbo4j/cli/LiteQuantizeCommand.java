@@ -35,7 +35,9 @@ final class LiteQuantizeCommand implements Callable<Integer> {
     int wGroupSize;
 
     @Option(names = "--quantize-lm-head", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Quantize the output head too, as llama.cpp's Q8_0/Q4_0 files do (default: ${DEFAULT-VALUE}).")
+            description = {"Quantize the output head too, as llama.cpp's Q8_0/Q4_0 files do (default: ${DEFAULT-VALUE}).",
+                    "With --w-bits 4 its lm_head.qweight is Turbo4j's extension of the AutoAWQ layout: AutoAWQ, vLLM and",
+                    "LMDeploy expect a dense lm_head, so pass --no-quantize-lm-head for a folder they load."})
     boolean quantizeLmHead;
 
     @Override
