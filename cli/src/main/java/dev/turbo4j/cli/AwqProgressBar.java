@@ -13,7 +13,8 @@ import java.util.Locale;
 
 /**
  * Shows an AWQ run's stages as progress bars on a terminal (one step per layer and batch, with
- * elapsed time and ETA); when stderr is not a terminal, one line per finished stage instead.
+ * elapsed time and ETA); when stderr is not a terminal (a log, CI), a line with the step count
+ * every {@link #LOG_INTERVAL_NANOS} and one per finished stage instead, as tqdm prints to a file.
  */
 final class AwqProgressBar implements AwqProgress, AutoCloseable {
     private final PrintWriter err;
@@ -21,10 +22,19 @@ final class AwqProgressBar implements AwqProgress, AutoCloseable {
     private ProgressBar bar;
     private String stage;
     private long stageStart;
+    private long lastLine;
+    private final long logIntervalNanos;
+    /** How often a non-terminal gets a progress line within a stage. */
+    static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     AwqProgressBar(PrintWriter err) {
+        this(err, System.console() != null && System.console().isTerminal(), LOG_INTERVAL_NANOS);
+    }
+
+    AwqProgressBar(PrintWriter err, boolean interactive, long logIntervalNanos) {
         this.err = err;
-        this.interactive = System.console() != null && System.console().isTerminal();
+        this.interactive = interactive;
+        this.logIntervalNanos = logIntervalNanos;
     }
 
     @Override
@@ -32,6 +42,7 @@ final class AwqProgressBar implements AwqProgress, AutoCloseable {
         close();
         stage = name;
         stageStart = System.nanoTime();
+        lastLine = stageStart;
         ProgressBarConsumer consumer = interactive ? new ConsoleProgressBarConsumer(System.err, 100)
                 : new DelegatingProgressBarConsumer(line -> { }, 100);
         bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
@@ -42,6 +53,13 @@ final class AwqProgressBar implements AwqProgress, AutoCloseable {
     public void stepDone(String detail) {
         bar.setExtraMessage(detail);
         bar.step();
+        long now = System.nanoTime();
+        if (!interactive && now - lastLine >= logIntervalNanos && bar.getCurrent() < bar.getMax()) {
+            lastLine = now;
+            err.printf(Locale.ROOT, "%s: %d/%d after %.1f s%s%n", stage, bar.getCurrent(), bar.getMax(),
+                    (now - stageStart) / 1e9, detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
+            err.flush();
+        }
     }
 
     @Override

@@ -93,4 +93,22 @@ class LiteAutoAwqCommandTest {
                 "--calib-seqlen", "--batch-size", "--w-bits", "--w-group-size", "--w-sym", "--search-scale", "--rtn",
                 "--work-dir");
     }
+
+    @Test
+    void withoutATerminalProgressIsLoggedAsLinesWithinAStage() {
+        // A --search-scale run was silent for minutes in a log: only finished stages printed.
+        java.io.StringWriter log = new java.io.StringWriter();
+        try (AwqProgressBar progress = new AwqProgressBar(new java.io.PrintWriter(log, true), false, 0)) {
+            progress.stageStarted("AWQ scales", 3);
+            progress.stepDone("layer 0");
+            progress.stepDone("layer 1");
+            progress.stepDone("layer 2");
+            progress.stageDone();
+        }
+        assertThat(log.toString().lines().toList()).hasSize(3).satisfies(lines -> {
+            assertThat(lines.get(0)).matches("AWQ scales: 1/3 after \\d+\\.\\d s \\(layer 0\\)");
+            assertThat(lines.get(1)).startsWith("AWQ scales: 2/3 after ");
+            assertThat(lines.get(2)).matches("AWQ scales: done in \\d+\\.\\d s \\(layer 2\\)");
+        });
+    }
 }
