@@ -42,7 +42,7 @@ public record SamplingParams(Float temperature, Float topP, Integer topK, Float 
             c = c.withTopP(topP);
         }
         if (topK != null) {
-            require(topK >= -1, "top_k", "top_k must be >= 0 (0 or -1 = off), got " + topK);
+            require(topK >= -1, "top_k", "top_k must be >= -1 (0 or -1 = off), got " + topK);
             c = c.withTopK(Math.max(0, topK)); // -1: off, as vLLM and SGLang clients send it
         }
         if (minP != null) {

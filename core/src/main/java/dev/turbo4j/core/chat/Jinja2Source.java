@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Rewrites Jinja2 template text into the equivalent text for Jinjava, where the two parse
  * differently. Only code inside {@code {{ }}} and {@code {% %}} is rewritten, never string
- * literals, template text or {@code raw} blocks:
+ * literals or template text; {@code raw} blocks become string literals:
  * <ul>
  *   <li>{@code x[a:b:step]} becomes {@code x.py_slice(a, b, step)} (Jinjava has no step);</li>
  *   <li>{@code not x in y}, {@code not x is t}, {@code not x == y}: Jinja2 binds {@code not}
@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  *       as in Jinja2;</li>
  *   <li>{@code lstrip_blocks}: Jinjava's strips spaces before a tag even in mid-line, so it is
  *       done here, only from the start of a line as Jinja2 does;</li>
- *   <li>one trailing newline is dropped, as Jinja2 does ({@code keep_trailing_newline=False}).</li>
+ *   <li>newlines are {@code \n}, and one trailing newline is dropped, as Jinja2 does
+ *       ({@code newline_sequence}, {@code keep_trailing_newline=False}).</li>
  * </ul>
  */
 final class Jinja2Source {
@@ -32,10 +33,12 @@ final class Jinja2Source {
     private static final Pattern LINE_START_BEFORE_TAG = Pattern.compile("(^|[\\r\\n])[ \\t]+(\\{[%#])");
     private static final Pattern STEP_SLICE =
         Pattern.compile("\\[\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*:\\s*([^\\[\\]:]*?)\\s*\\]");
-    private static final Pattern RAW = Pattern.compile("-?\\s*raw\\s*-?");
-    private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
-    private static final Pattern MACRO_HEADER = Pattern.compile("-?\\s*(macro|call)\\b");
-    /** An operator outside brackets would end a keyword value early in Jinjava. */
+    /** {@code {%[-] raw [-]%}} body {@code {%[-] endraw [-]%}}: groups 1, 2 the dashes, 3 the body, 4, 5 the dashes. */
+    private static final Pattern RAW_BLOCK = Pattern.compile(
+        "\\{%(-)?\\s*raw\\s*(-)?%}(.*?)\\{%(-)?\\s*endraw\\s*(-)?%}", Pattern.DOTALL);
+    /** Macro headers declare defaults ({@code a=1}), which Jinjava's macro tag parses itself. */
+    private static final Pattern MACRO_HEADER = Pattern.compile("-?\\s*macro\\b");
+    /** An operator in a keyword value (outside its strings) would end the value early in Jinjava. */
     private static final Pattern HAS_OPERATOR = Pattern.compile("[-+*/%~<>!=]|\\b(if|and|or|not|in|is)\\b");
     /** A string, number or name path such as {@code messages[0]['role']} or {@code message.content}. */
     private static final String OPERAND = "('(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|-?\\d+(?:\\.\\d+)?"
@@ -54,7 +57,34 @@ final class Jinja2Source {
 
     /** The Jinjava text that renders as {@code source} does in Jinja2. */
     static String forJinjava(String source) {
-        return rewriteCode(lstripBlocks(withoutTrailingNewline(source)));
+        // Jinja2's lexer turns every \r\n and \r of the template into \n (newline_sequence).
+        String text = source.replace("\r\n", "\n").replace('\r', '\n');
+        return rewriteCode(lstripBlocks(rawAsStrings(withoutTrailingNewline(text))));
+    }
+
+    /**
+     * Each {@code {% raw %}…{% endraw %}} as {@code {% if true %}{{ '…' }}{% endif %}} with the
+     * tags' own {@code -} marks: the body is printed verbatim (no rewrite, no lstrip can touch
+     * a string), and Jinjava, which does not end a raw block at {@code {%- endraw %}}, never
+     * sees one. As Jinja2's lexer does, {@code raw -%}} strips the body's leading whitespace
+     * and {@code {%- endraw} its trailing whitespace.
+     */
+    static String rawAsStrings(String source) {
+        Matcher raw = RAW_BLOCK.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (raw.find()) {
+            String body = raw.group(3);
+            if (raw.group(2) != null) {
+                body = body.stripLeading();
+            }
+            if (raw.group(4) != null) {
+                body = body.stripTrailing();
+            }
+            String literal = "'" + body.replace("\\", "\\\\").replace("'", "\\'") + "'";
+            raw.appendReplacement(out, Matcher.quoteReplacement("{%" + (raw.group(1) == null ? "" : "-") + " if true %}{{ "
+                    + literal + " }}{% endif " + (raw.group(5) == null ? "" : "-") + "%}"));
+        }
+        return raw.appendTail(out).toString();
     }
 
     static String withoutTrailingNewline(String source) {
@@ -97,11 +127,6 @@ final class Jinja2Source {
                 if (!stripAfter && from < source.length() && source.charAt(from) == '\n') {
                     from++;
                 }
-            } else if (kind == '%' && RAW.matcher(code).matches()) {
-                Matcher endRaw = END_RAW.matcher(source);
-                int rawEnd = endRaw.find(from) ? endRaw.end() : source.length();
-                out.append(source, open, rawEnd); // verbatim, as Jinja2 prints it
-                from = rawEnd;
             } else {
                 boolean macro = kind == '%' && MACRO_HEADER.matcher(code).lookingAt();
                 out.append(source, open, open + 2).append(rewriteExpression(code, !macro)).append(close);
@@ -185,7 +210,8 @@ final class Jinja2Source {
                 int valueEnd = argumentEnd(code, i + 1, inString);
                 String value = code.substring(i + 1, valueEnd);
                 if (HAS_OPERATOR.matcher(maskStrings(value, inString, i + 1)).find()) {
-                    out.append('(').append(value).append(')');
+                    // The value's own calls may hold keyword values too: f(a=g(b=x - 1)).
+                    out.append('(').append(parenthesizeKeywordValues(value)).append(')');
                     i = valueEnd - 1;
                 }
             }

@@ -118,7 +118,6 @@ final class JinjaEnvironment {
             super(config);
             Properties properties = new Properties();
             properties.setProperty(TreeBuilder.class.getName(), ExtendedSyntaxBuilder.class.getName());
-            properties.setProperty("jinjava.javax.el.cacheSize", "0");
             expressions = new ExpressionFactoryImpl(properties, new PythonTruth.Converter());
         }
 

@@ -48,7 +48,7 @@ public final class Model implements AutoCloseable {
             LOG.warning(dir + ": " + unused.size() + " tensors of the weights are not used by "
                     + config.architecture().hfName() + " as config.json describes it (" + String.join(", ",
                     unused.subList(0, Math.min(4, unused.size()))) + (unused.size() > 4 ? ", ..." : "")
-                    + "); check its \"architectures\" and \"num_hidden_layers\"");
+                    + "); if they matter, config.json may name the wrong architecture or layer count");
         }
     }
 
@@ -66,7 +66,7 @@ public final class Model implements AutoCloseable {
         ModelConfig config = ModelConfig.load(dir);
         QuantizationConfig quantization = QuantizationConfig.read(dir, options.modelFormat());
         try (TensorStore store = TensorStore.open(dir); Arena scratch = Arena.ofConfined()) {
-            WeightLoader loader = new WeightLoader(store, config, quantization, scratch, false);
+            WeightLoader loader = new WeightLoader(store, config, quantization, scratch, true);
             loader.load();
             warnIfUnused(dir, config, loader.unusedTensors());
         }

@@ -36,20 +36,20 @@ public final class WeightLoader {
 
     /** A loader whose repacked weights (if any) live in {@code arena}. */
     public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena) {
-        this(store, config, quant, arena, true);
+        this(store, config, quant, arena, false);
     }
 
     /**
-     * @param residentCopies false: weights stay in the memory map (a load that only checks the
-     *                       folder, see {@link Model#check})
+     * @param checkOnly check every tensor but copy and repack nothing (see {@link Model#check}):
+     *                  the weights it returns have their shapes, not their data
      */
     public WeightLoader(TensorStore store, ModelConfig config, QuantizationConfig quant, Arena arena,
-                        boolean residentCopies) {
+                        boolean checkOnly) {
         this.store = store;
         this.config = config;
         // Linear layers are streamed whole every decode step: resident copies, not the map.
         this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> dense(base, rows, cols, true),
-                residentCopies);
+                checkOnly);
     }
 
     /** Bytes of weights repacked at load (resident off-heap, beside the memory map). */
@@ -80,9 +80,9 @@ public final class WeightLoader {
         }
         float[] finalNorm = vector(names.finalNorm() + ".weight", hidden);
         LinearWeight lmHead = tied ? embedding : linears.load(head, config.vocabSize(), hidden);
-        String ignoredHead = tied ? head + ".weight" : null;
+        String ignoredHead = tied ? head + "." : null; // a tied model's stored head, dense or quantized
         unused = store.unusedTensors().stream()
-                .filter(name -> !name.equals(ignoredHead) && !name.endsWith(".rotary_emb.inv_freq"))
+                .filter(name -> (ignoredHead == null || !name.startsWith(ignoredHead)) && !name.endsWith(".rotary_emb.inv_freq"))
                 .toList();
         return new ModelWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
     }

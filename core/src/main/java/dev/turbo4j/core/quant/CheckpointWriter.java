@@ -28,20 +28,23 @@ import java.util.stream.Stream;
  */
 public final class CheckpointWriter {
     private static final int COPY_CHUNK = 1 << 20;
+    /** What every writer writes itself, whatever the source holds. */
+    private static final List<String> WRITTEN = List.of("model.safetensors", "config.json");
+
+    private static boolean isWeights(String fileName) {
+        return fileName.endsWith(".safetensors") || fileName.equals("model.safetensors.index.json");
+    }
 
     private CheckpointWriter() {
     }
 
     /**
-     * Refuses an output folder that is the source folder itself: the source's weights are
-     * memory-mapped while the output's are written, so writing over them would truncate them
-     * mid-read and destroy the model.
-     */
-    /**
      * Refuses an output folder the writers would spoil or that would spoil their output: the
-     * model folder itself (its weights are read while the output is written), a file, or a
-     * folder holding other weights (shards or an index), which loading would pick up with or
-     * instead of the new {@code model.safetensors}. A previous run's own output is fine.
+     * model folder itself (its weights are memory-mapped while the output is written, which
+     * would truncate them mid-read), a file, or a folder holding files the source lacks (another
+     * model's shards, index, tokenizer or chat template), which loading would pick up with or
+     * instead of the new ones. A previous run's own output holds only the source's files, the
+     * weights and config.json: it is fine.
      */
     public static void requireOtherFolder(Path src, Path dst) throws IOException {
         if (dst.toString().isBlank()) {
@@ -57,13 +60,12 @@ public final class CheckpointWriter {
         if (Files.isDirectory(dst)) {
             try (Stream<Path> files = Files.list(dst)) {
                 List<String> stale = files.map(f -> f.getFileName().toString())
-                        .filter(n -> (n.endsWith(".safetensors") && !n.equals("model.safetensors"))
-                                || n.equals("model.safetensors.index.json"))
+                        .filter(n -> !WRITTEN.contains(n) && (isWeights(n) || !Files.exists(src.resolve(n))))
                         .sorted().toList();
                 if (!stale.isEmpty()) {
-                    throw new IllegalArgumentException(dst + " already holds other weights (" + String.join(", ", stale)
-                            + ") that would be loaded with or instead of the new ones; use a new or empty folder,"
-                            + " or delete them");
+                    throw new IllegalArgumentException(dst + " already holds files that are not this model's ("
+                            + String.join(", ", stale) + "); they would be loaded with or instead of the new ones;"
+                            + " use a new or empty folder, or delete them");
                 }
             }
         }
@@ -75,8 +77,7 @@ public final class CheckpointWriter {
         try (Stream<Path> files = Files.list(src)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".safetensors") || name.equals("model.safetensors.index.json")
-                        || name.equals("config.json") || name.equals("quantize_config.json")) {
+                if (isWeights(name) || name.equals("config.json") || name.equals("quantize_config.json")) {
                     continue;
                 }
                 Files.copy(f, dst.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -37,20 +37,21 @@ public final class LinearLoader {
     private final DenseLoader dense;
     private long repackedBytes;
     private long copiedBytes;
-    /** False: {@link #resident} leaves weights in the map (a load that only checks the folder). */
-    private final boolean residentCopies;
+    /** A load that only checks the folder: no copies, no repacking (see {@code Model.check}). */
+    private final boolean checkOnly;
 
     public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense) {
-        this(store, quant, arena, dense, true);
+        this(store, quant, arena, dense, false);
     }
 
+    /** @param checkOnly check every tensor but copy and repack nothing: int4 layers load as their shape only */
     public LinearLoader(TensorStore store, QuantizationConfig quant, Arena arena, DenseLoader dense,
-                        boolean residentCopies) {
+                        boolean checkOnly) {
         this.store = store;
         this.quant = quant;
         this.arena = arena;
         this.dense = dense;
-        this.residentCopies = residentCopies;
+        this.checkOnly = checkOnly;
     }
 
     /** Whether a layer is stored quantized (so it is loaded through this format's path). */
@@ -129,9 +130,30 @@ public final class LinearLoader {
         if (!Int4GroupWeight.supportsShape(source.cols(), source.groupSize())) {
             throw unsupportedGroups(base, source.cols(), source.groupSize());
         }
+        if (checkOnly) {
+            return new CheckedShape(source.rows(), source.cols());
+        }
         Int4GroupWeight w = Int4Repacker.repack(source, arena);
         repackedBytes += w.byteSize();
         return w;
+    }
+
+    /** A checked layer's shape, without its weights: what a check-only load returns for int4 layers. */
+    private record CheckedShape(int outFeatures, int inFeatures) implements LinearWeight {
+        @Override
+        public long byteSize() {
+            return 0;
+        }
+
+        @Override
+        public void multiply(float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
+            throw new UnsupportedOperationException("a checked shape has no weights to multiply");
+        }
+
+        @Override
+        public void readRow(int r, float[] dst, int offset) {
+            throw new UnsupportedOperationException("a checked shape has no weights to read");
+        }
     }
 
     private ModelLoadException unsupportedGroups(String base, int cols, int groupSize) {
@@ -172,7 +194,7 @@ public final class LinearLoader {
      * another (Qwen2.5-0.5B shape 14.4 vs 24-25 tok/s copied).
      */
     public MemorySegment resident(MemorySegment mapped) {
-        if (!residentCopies || Boolean.getBoolean(MAP_PROPERTY) || !LargePages.available()
+        if (checkOnly || Boolean.getBoolean(MAP_PROPERTY) || !LargePages.available()
                 || mapped.byteSize() < LargePages.MIN_BYTES) {
             return mapped;
         }

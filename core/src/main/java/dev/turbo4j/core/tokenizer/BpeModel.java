@@ -41,6 +41,11 @@ final class BpeModel {
     /** Long words may be cut before "▁" (see {@link SpaceSymbolChunks}); true for SentencePiece-style vocabularies. */
     private final boolean cutBeforeSpaceSymbol;
 
+    /** Ids a vocabulary of {@code size} tokens may use: twice its size, and at least 2^20. */
+    private static int maxIdAllowed(int size) {
+        return Math.max(2 * size + 256, 1 << 20);
+    }
+
     /**
      * @throws IllegalArgumentException when a merge names a token missing from the vocabulary, or
      *                                  a token's id is negative or far beyond the vocabulary's size
@@ -50,11 +55,11 @@ final class BpeModel {
         int maxId = -1;
         for (Map.Entry<String, Integer> token : vocab.entrySet()) {
             int id = token.getValue();
-            // Vocabularies number their tokens 0 .. n-1; allow gaps, not an id that would
-            // size the id table by gigabytes.
-            if (id < 0 || id >= 2 * vocab.size() + 256) {
-                throw new IllegalArgumentException("token " + quote(token.getKey()) + " has id " + id
-                        + ", outside the vocabulary's range 0 to " + (vocab.size() - 1) + " (" + vocab.size() + " tokens)");
+            // Vocabularies number their tokens 0 .. n-1; a pruned one may keep sparse ids, but
+            // not an id that would size the id table by gigabytes.
+            if (id < 0 || id >= maxIdAllowed(vocab.size())) {
+                throw new IllegalArgumentException("token " + quote(token.getKey()) + " has id " + id + ", outside 0 to "
+                        + (maxIdAllowed(vocab.size()) - 1) + " (the vocabulary has " + vocab.size() + " tokens)");
             }
             maxId = Math.max(maxId, id);
         }

@@ -49,6 +49,7 @@ class JinjaCompatibilityTest {
         assertThat(render("{{ 'x'|tojson(indent=2) }}{% set ns = namespace(a=(1 + 1), b=[1, 2][0] + 1,"
             + " c=messages[0]['role'] == 'user', d='-x') %}{{ ns.a }}{{ ns.b }}{{ ns.d }}{% if ns.c %}C{% endif %}"))
             .isEqualTo("\"x\"22-xC");
+        assertThat(render("{% set ns = namespace(a=namespace(b=messages|length - 1).b + 1) %}{{ ns.a }}")).isEqualTo("2");
     }
 
     @Test
@@ -59,6 +60,11 @@ class JinjaCompatibilityTest {
         assertThat(render("x\n  {# c #}\ny")).isEqualTo("x\ny");
         assertThat(render("{% for m in messages %}{# per message #}\n{{ m.role }}\n{% endfor %}")).isEqualTo("user\nassistant\n");
         assertThat(render("{% raw %}{# x #}{{ y }}{% endraw %}|{{ 'a' }}")).isEqualTo("{# x #}{{ y }}|a");
+        // Jinjava alone never ends a raw block at {%- endraw %}
+        assertThat(render("A  {%- raw -%}  {{ x }}\\' q  {%- endraw -%}  |{{ 'a' }}")).isEqualTo("A{{ x }}\\' q|a");
+        assertThat(render("{% raw %}\nX{% endraw %}\nY")).isEqualTo("\nXY");
+        // Jinja2 reads template text with its newlines as \n (newline_sequence)
+        assertThat(render("A\r\n{# c #}\r\nB{% if true %}\r\nC{% endif %}")).isEqualTo("A\nBC");
     }
 
     @Test

@@ -60,6 +60,41 @@ class UnusedTensorsTest {
         assertThat(unused(fewer)).contains("model.layers.1.mlp.down_proj.weight").noneMatch(n -> n.startsWith("model.layers.0."));
     }
 
+    @Test
+    void loadingLogsTheUnusedTensorsAndACheckLogsThemToo() throws IOException {
+        Path dir = tmp.resolve("qwen2-as-llama-logged");
+        RandomModelWriter.write(ModelShape.named("tiny-qwen2"), DType.BF16, 1, dir);
+        editConfig(dir, c -> c.putArray("architectures").add("LlamaForCausalLM"));
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Model.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            try (Model m = Model.load(dir)) {
+                assertThat(m.config().architecture()).isEqualTo(Architecture.LLAMA);
+            }
+            Model.check(dir, LoadOptions.DEFAULT);
+        } finally {
+            log.removeHandler(handler);
+        }
+        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w)
+                .contains("6 tensors of the weights are not used by LlamaForCausalLM")
+                .contains("model.layers.0.self_attn.k_proj.bias"));
+    }
+
     private static void editConfig(Path dir, java.util.function.Consumer<ObjectNode> edit) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());

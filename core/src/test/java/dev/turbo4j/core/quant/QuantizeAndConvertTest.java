@@ -91,6 +91,33 @@ class QuantizeAndConvertTest {
     }
 
     @Test
+    void anOutputFolderHoldingAnotherModelsFilesIsRefusedAndARerunIsNot() throws IOException {
+        Path out = tmp.resolve("int8");
+        ModelQuantizer.Options int8 = new ModelQuantizer.Options(ModelFormat.TURBO4J_INT8, 0, false);
+        ModelQuantizer.quantize(KJV, out, int8);
+        ModelQuantizer.quantize(KJV, out, int8); // the same command again: its own output is fine
+        Files.writeString(out.resolve("chat_template.jinja"), "{{ messages }}"); // left by another model
+        assertThatThrownBy(() -> ModelQuantizer.quantize(KJV, out, int8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already holds files that are not this model's (chat_template.jinja)");
+    }
+
+    @Test
+    void aCheckOfAnInt4FolderRepacksNothing() {
+        // Model.check runs before convert: it must not hold a second, repacked copy of the model.
+        try (dev.turbo4j.core.safetensors.TensorStore store = dev.turbo4j.core.safetensors.TensorStore.open(QuantizedGoldenTest.AWQ);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            dev.turbo4j.core.model.ModelConfig config = dev.turbo4j.core.model.ModelConfig.load(QuantizedGoldenTest.AWQ);
+            dev.turbo4j.core.model.WeightLoader check = new dev.turbo4j.core.model.WeightLoader(store, config,
+                    QuantizationConfig.read(QuantizedGoldenTest.AWQ, null), arena, true);
+            var weights = check.load();
+            assertThat(check.repackedBytes()).isZero();
+            assertThat(weights.layers().getFirst().gateUp().byteSize()).isZero();
+            assertThat(weights.layers().getFirst().gateUp().outFeatures()).isEqualTo(2 * config.intermediateSize());
+        }
+        dev.turbo4j.core.model.Model.check(QuantizedGoldenTest.AWQ, dev.turbo4j.core.model.LoadOptions.DEFAULT);
+    }
+
+    @Test
     void aSourceThatDoesNotLoadIsRefusedBeforeAnythingIsWritten() throws IOException {
         // Both once wrote a folder (exit 0) that then failed to load.
         Path broken = tmp.resolve("broken");

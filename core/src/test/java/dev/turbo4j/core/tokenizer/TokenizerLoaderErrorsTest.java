@@ -74,7 +74,7 @@ class TokenizerLoaderErrorsTest {
             assertThatThrownBy(() -> TokenizerLoader.load(dir))
                     .isInstanceOf(ModelLoadException.class)
                     .hasMessageContaining("tokenizer.json")
-                    .hasMessageContaining("token \"foo\" has id " + id + ", outside the vocabulary's range 0 to 2 (3 tokens)");
+                    .hasMessageContaining("token \"foo\" has id " + id + ", outside 0 to 1048575 (the vocabulary has 3 tokens)");
         }
     }
 

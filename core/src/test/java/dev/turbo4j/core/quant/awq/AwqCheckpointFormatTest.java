@@ -160,7 +160,7 @@ class AwqCheckpointFormatTest {
             java.nio.file.Files.writeString(out.resolve("model.safetensors.index.json"), "{}");
             assertThatThrownBy(() -> new AutoAwq(pool, AwqProgress.NONE).run(QuantTestData.KJV, out, options))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("already holds other weights (model-00001-of-00001.safetensors, model.safetensors.index.json)");
+                    .hasMessageContaining("already holds files that are not this model's (model-00001-of-00001.safetensors, model.safetensors.index.json)");
         }
     }
 
