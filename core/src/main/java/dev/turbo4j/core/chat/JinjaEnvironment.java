@@ -3,7 +3,6 @@ package dev.turbo4j.core.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -110,14 +109,14 @@ final class JinjaEnvironment {
         return result.getOutput();
     }
 
-    /** Jinjava whose expressions coerce to boolean by {@link PythonTruth}. */
+    /** Jinjava whose expressions coerce to boolean by {@link PythonTruth} and compare by {@link PythonEquality}. */
     private static final class PythonJinjava extends Jinjava {
         private final ExpressionFactory expressions;
 
         PythonJinjava(JinjavaConfig config) {
             super(config);
             Properties properties = new Properties();
-            properties.setProperty(TreeBuilder.class.getName(), ExtendedSyntaxBuilder.class.getName());
+            properties.setProperty(TreeBuilder.class.getName(), PythonEquality.SyntaxBuilder.class.getName());
             expressions = new ExpressionFactoryImpl(properties, new PythonTruth.Converter());
         }
 

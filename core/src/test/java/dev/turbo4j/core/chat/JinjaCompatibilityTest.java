@@ -81,6 +81,22 @@ class JinjaCompatibilityTest {
     }
 
     @Test
+    void equalityIsPythonsWithoutConversions() {
+        String[] cases = {"'' == false", "'' != false", "0 == false", "1 == true", "'1' == 1", "[] == false", "none == none",
+            "1 == 1.0", "[1, 'a'] == [1, 'a']", "{'a': 1} == {'a': 1.0}", "messages[0].role == 'user'", "'a' != 'a'"};
+        StringBuilder template = new StringBuilder();
+        for (String c : cases) {
+            template.append("{% if ").append(c).append(" %}T{% else %}F{% endif %}");
+        }
+        // Python: False True True True False False True True True True True False
+        assertThat(render(template.toString())).isEqualTo("FTTTFFTTTTTF");
+        // the official Llama-2 template's test: an empty system prompt keeps its <<SYS>> block
+        assertThat(new JinjaChatTemplate("llama2", "{% set system_message = messages[0]['content'] %}"
+            + "{% if system_message != false %}<<SYS>>{{ system_message }}<</SYS>>{% endif %}", Map.of())
+            .render(List.of(new ChatMessage("system", ""), user("q")), false)).isEqualTo("<<SYS>><</SYS>>");
+    }
+
+    @Test
     void pythonStringMethods() {
         assertThat(render("{{ '  a b \u00a0'.strip() }}|{{ 'xxaxx'.lstrip('x') }}|{{ 'xxaxx'.rstrip('x') }}|{{ ' a '.lstrip() }}|"))
             .isEqualTo("a b|axx|xxa|a |");
