@@ -23,8 +23,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -99,6 +101,12 @@ final class BenchServeCommand implements Callable<Integer> {
         if (concurrency < 1 || numPrompts < 1 || (duration != null && duration <= 0)) {
             throw new UserException("--concurrency, --num-prompts and --duration must be positive");
         }
+        if (outputLen < 1 || randomInputLen < 1) {
+            throw new UserException("--random-output-len and --random-input-len must be at least 1");
+        }
+        if (!url.contains("://")) {
+            url = "http://" + url; // as LMDeploy's client does
+        }
         url = url.replaceAll("/+$", "");
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
                 .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
@@ -124,8 +132,13 @@ final class BenchServeCommand implements Callable<Integer> {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        report(new ArrayList<>(samples), seconds);
-        return samples.stream().allMatch(Sample::ok) ? 0 : 1;
+        List<Sample> all = new ArrayList<>(samples);
+        if (all.stream().noneMatch(Sample::ok)) {
+            throw new UserException("all " + all.size() + " requests failed: "
+                    + all.stream().map(Sample::error).distinct().limit(3).reduce((a, b) -> a + "; " + b).orElse("none was sent"));
+        }
+        report(all, seconds);
+        return all.stream().allMatch(Sample::ok) ? 0 : 1;
     }
 
     private HttpRequest.Builder request(String path) {
@@ -140,13 +153,19 @@ final class BenchServeCommand implements Callable<Integer> {
         HttpResponse<String> r;
         try {
             r = http.send(request("/v1/models").GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            throw new UserException(url + ": no server answers (connection refused)");
         } catch (IOException e) {
-            throw new UserException(url + ": no server answers (" + e.getMessage() + ")");
+            throw new UserException(url + ": no server answers (" + e + ")");
         }
         if (r.statusCode() != 200) {
             throw new UserException(url + "/v1/models answered " + r.statusCode() + ": " + r.body());
         }
-        return JSON.readTree(r.body()).get("data").get(0).get("id").asText();
+        JsonNode id = JSON.readTree(r.body()).path("data").path(0).path("id");
+        if (!id.isTextual()) {
+            throw new UserException(url + "/v1/models lists no model; name one with --model");
+        }
+        return id.asText();
     }
 
     private List<Prompt> prompts() throws IOException {
@@ -167,23 +186,37 @@ final class BenchServeCommand implements Callable<Integer> {
             throw new UserException(dataset + ": dataset file not found (or use --dataset random)");
         }
         String text = Files.readString(file);
-        if (text.stripLeading().startsWith("[")) { // ShareGPT: [{"conversations": [{"value": prompt}, ...]}]
-            for (JsonNode item : JSON.readTree(text)) {
-                JsonNode conv = item.get("conversations");
-                if (conv != null && conv.size() >= 1) {
-                    out.add(new Prompt(conv.get(0).get("value").asText(), outputLen));
+        String formats = "expected a ShareGPT JSON array ([{\"conversations\": [{\"from\": \"human\", \"value\": ...}, ...]}])"
+                + " or JSON lines of {\"prompt\": ..., \"max_tokens\": ...}";
+        try {
+            if (text.stripLeading().startsWith("[")) {
+                // ShareGPT, as LMDeploy and vLLM read it: conversations of two turns or more, the first the prompt.
+                for (JsonNode item : JSON.readTree(text)) {
+                    JsonNode first = item.path("conversations").path(0).path("value");
+                    if (item.path("conversations").size() >= 2 && first.isTextual() && !first.asText().isBlank()) {
+                        out.add(new Prompt(first.asText(), outputLen));
+                    }
                 }
-            }
-        } else {
-            for (String line : text.split("\n")) {
-                if (!line.isBlank()) {
+            } else {
+                int lineNumber = 0;
+                for (String line : text.split("\n")) {
+                    lineNumber++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
                     JsonNode n = JSON.readTree(line);
+                    if (!n.path("prompt").isTextual() || (n.has("max_tokens") && n.get("max_tokens").asInt() < 1)) {
+                        throw new UserException(dataset + " line " + lineNumber + ": needs a \"prompt\" string (and a"
+                                + " \"max_tokens\" of at least 1, if any); " + formats);
+                    }
                     out.add(new Prompt(n.get("prompt").asText(), n.has("max_tokens") ? n.get("max_tokens").asInt() : outputLen));
                 }
             }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserException(dataset + ": not valid JSON (" + e.getOriginalMessage() + "); " + formats);
         }
         if (out.isEmpty()) {
-            throw new UserException(dataset + ": no prompts found");
+            throw new UserException(dataset + ": no prompts found; " + formats);
         }
         return out;
     }
@@ -204,9 +237,13 @@ final class BenchServeCommand implements Callable<Integer> {
                 if (r.statusCode() != 200) {
                     return failed(r.statusCode() + " " + r.body());
                 }
-                JsonNode usage = JSON.readTree(r.body()).get("usage");
-                return new Sample(true, null, usage.get("prompt_tokens").asInt(), usage.get("completion_tokens").asInt(),
-                        e2e, e2e, new double[0]);
+                JsonNode usage = JSON.readTree(r.body()).path("usage");
+                if (!usage.path("completion_tokens").isInt()) {
+                    return failed("the reply has no usage, so its tokens cannot be counted");
+                }
+                // Not streamed: the first token's time is not seen (NaN: reported as not measured).
+                return new Sample(true, null, usage.path("prompt_tokens").asInt(), usage.get("completion_tokens").asInt(),
+                        Double.NaN, e2e, new double[0]);
             }
             HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
@@ -249,11 +286,16 @@ final class BenchServeCommand implements Callable<Integer> {
                 if (!done) {
                     return failed("the stream ended without [DONE]");
                 }
+                if (completion == 0 && ttft >= 0) {
+                    return failed("the stream carried no usage (stream_options.include_usage), so its tokens cannot be counted");
+                }
                 return new Sample(true, null, prompt, completion, ttft < 0 ? e2e : ttft, e2e,
                         itl.stream().mapToDouble(Double::doubleValue).toArray());
             }
         } catch (IOException e) {
             return failed(e.toString());
+        } catch (RuntimeException e) { // a reply of an unexpected shape: this request fails, not the client
+            return failed("unexpected reply (" + e + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed("interrupted");
@@ -269,11 +311,11 @@ final class BenchServeCommand implements Callable<Integer> {
         List<String> errors = samples.stream().filter(s -> !s.ok()).map(Sample::error).distinct().limit(5).toList();
         long in = ok.stream().mapToLong(Sample::promptTokens).sum();
         long out = ok.stream().mapToLong(Sample::completionTokens).sum();
-        double[] ttft = ok.stream().mapToDouble(Sample::ttft).toArray();
-        double[] e2e = ok.stream().mapToDouble(Sample::e2e).toArray();
-        double[] tpot = ok.stream().filter(s -> s.completionTokens() > 1)
-                .mapToDouble(s -> (s.e2e() - s.ttft()) / (s.completionTokens() - 1)).toArray();
-        double[] itl = ok.stream().flatMapToDouble(s -> Arrays.stream(s.itl())).toArray();
+        List<Double> ttft = ok.stream().filter(s -> !Double.isNaN(s.ttft())).map(s -> s.ttft() * 1e3).toList();
+        List<Double> e2e = ok.stream().map(s -> s.e2e() * 1e3).toList();
+        List<Double> tpot = ok.stream().filter(s -> !Double.isNaN(s.ttft()) && s.completionTokens() > 1)
+                .map(s -> (s.e2e() - s.ttft()) * 1e3 / (s.completionTokens() - 1)).toList();
+        List<Double> itl = ok.stream().flatMapToDouble(s -> Arrays.stream(s.itl())).mapToObj(t -> t * 1e3).toList();
         ObjectNode r = JSON.createObjectNode();
         r.put("url", url).put("model", model).put("concurrency", concurrency).put("stream", stream)
                 .put("requests", samples.size()).put("successful", ok.size()).put("failed", samples.size() - ok.size())
@@ -283,12 +325,19 @@ final class BenchServeCommand implements Callable<Integer> {
         if (!errors.isEmpty()) {
             errors.forEach(r.putArray("errors")::add);
         }
-        for (var m : List.of(new Object[] {"ttft_ms", ttft}, new Object[] {"tpot_ms", tpot}, new Object[] {"itl_ms", itl},
-                new Object[] {"e2e_ms", e2e})) {
-            double[] v = (double[]) m[1];
-            r.putObject((String) m[0]).put("mean", mean(v) * 1e3).put("median", percentile(v, 50) * 1e3)
-                    .put("p99", percentile(v, 99) * 1e3);
-        }
+        // Without streaming only E2E is measured: the others are null, as LMDeploy prints "-".
+        Map<String, List<Double>> latencies = new LinkedHashMap<>();
+        latencies.put("ttft_ms", ttft);
+        latencies.put("tpot_ms", tpot);
+        latencies.put("itl_ms", itl);
+        latencies.put("e2e_ms", e2e);
+        latencies.forEach((name, values) -> {
+            if (stream || name.equals("e2e_ms")) {
+                r.set(name, LatencyStats.of(values).toJson(JSON));
+            } else {
+                r.putNull(name);
+            }
+        });
         JsonNode kv = engineState();
         if (kv != null) {
             r.putObject("kv_blocks_after").put("free", kv.path("free_blocks").asInt())
@@ -305,10 +354,15 @@ final class BenchServeCommand implements Callable<Integer> {
             w.printf(Locale.ROOT, "%-28s %.1f in, %.1f out, %.1f total%n", "token throughput (tok/s)",
                     in / seconds, out / seconds, (in + out) / seconds);
             w.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "latency (ms)", "mean", "median", "P99");
-            for (String k : List.of("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms")) {
+            for (String k : latencies.keySet()) {
                 JsonNode n = r.get(k);
-                w.printf(Locale.ROOT, "%-28s %10.2f %10.2f %10.2f%n", k.replace("_ms", "").toUpperCase(Locale.ROOT),
-                        n.get("mean").asDouble(), n.get("median").asDouble(), n.get("p99").asDouble());
+                String name = k.replace("_ms", "").toUpperCase(Locale.ROOT);
+                if (n.isNull()) {
+                    w.printf(Locale.ROOT, "%-28s %10s %10s %10s  (not measured without --stream)%n", name, "-", "-", "-");
+                } else {
+                    w.printf(Locale.ROOT, "%-28s %10.2f %10.2f %10.2f%n", name,
+                            n.get("mean").asDouble(), n.get("median").asDouble(), n.get("p99").asDouble());
+                }
             }
             if (kv != null) {
                 w.printf("%-28s %d free of %d, %d running%n", "KV blocks afterwards", kv.path("free_blocks").asInt(),
@@ -329,19 +383,5 @@ final class BenchServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static double mean(double[] v) {
-        return v.length == 0 ? 0 : Arrays.stream(v).average().orElse(0);
-    }
-
-    private static double percentile(double[] v, double p) {
-        if (v.length == 0) {
-            return 0;
-        }
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int i = (int) Math.ceil(p / 100 * s.length) - 1;
-        return s[Math.max(0, Math.min(s.length - 1, i))];
     }
 }

@@ -95,18 +95,27 @@ final class BenchThroughputCommand implements Callable<Integer> {
                 ConcurrentLinkedQueue<Prompt> queue = new ConcurrentLinkedQueue<>(prompts);
                 List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
                 long start = System.nanoTime();
+                List<String> failures = Collections.synchronizedList(new ArrayList<>());
                 try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                     for (int c = 0; c < concurrency; c++) {
                         clients.submit(() -> {
                             Prompt p;
                             while ((p = queue.poll()) != null) {
-                                samples.add(runOne(eng, p));
+                                try {
+                                    samples.add(runOne(eng, p));
+                                } catch (RuntimeException e) { // counted and shown, not lost with the client
+                                    failures.add(e.getMessage());
+                                }
                             }
                             return null;
                         });
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
+                if (!failures.isEmpty()) {
+                    throw new UserException(failures.size() + " of " + prompts.size() + " requests failed: "
+                            + failures.stream().distinct().limit(3).reduce((a, b) -> a + "; " + b).orElse(""));
+                }
                 report(samples, seconds, eng.stats(), before);
             }
         }
@@ -126,11 +135,16 @@ final class BenchThroughputCommand implements Callable<Integer> {
             tokens += o.tokenIds().length;
         }
         long end = System.nanoTime();
+        if (first == 0) {
+            throw new IllegalStateException("a request generated no token (" + s.result().finishReason().openAiName() + ")");
+        }
         return new Sample((first - t0) / 1e6, (end - t0) / 1e6, p.ids().length, tokens);
     }
 
     private List<Prompt> prompts(LocalModel lm) throws IOException {
         List<Prompt> out = new ArrayList<>();
+        int sessionLen = engine.config().sessionLen() > 0 ? engine.config().sessionLen()
+                : lm.model().config().maxPositionEmbeddings();
         int vocab = lm.model().config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(seed);
         if (dataset.equals("random")) {
@@ -153,16 +167,23 @@ final class BenchThroughputCommand implements Callable<Integer> {
         List<String[]> pairs = new ArrayList<>();
         try {
             if (dataset.endsWith(".jsonl")) {
+                int lineNumber = 0;
                 for (String line : Files.readAllLines(file)) {
+                    lineNumber++;
                     if (!line.isBlank()) {
                         JsonNode n = mapper.readTree(line);
-                        pairs.add(new String[] {n.path("prompt").asText(), n.has("output_len") ? n.get("output_len").asText() : null});
+                        JsonNode len = n.get("output_len");
+                        if (!n.path("prompt").isTextual() || (len != null && !(len.canConvertToInt() && len.asInt() >= 1))) {
+                            throw new UserException(dataset + " line " + lineNumber
+                                    + ": needs a \"prompt\" string and, if any, an \"output_len\" integer of at least 1");
+                        }
+                        pairs.add(new String[] {n.get("prompt").asText(), len == null ? null : String.valueOf(len.asInt())});
                     }
                 }
             } else {
                 for (JsonNode conv : mapper.readTree(file.toFile())) {
                     JsonNode turns = conv.path("conversations");
-                    if (turns.size() >= 2) {
+                    if (turns.size() >= 2 && turns.get(0).path("value").isTextual() && turns.get(1).path("value").isTextual()) {
                         pairs.add(new String[] {turns.get(0).path("value").asText(), turns.get(1).path("value").asText()});
                     }
                 }
@@ -184,12 +205,14 @@ final class BenchThroughputCommand implements Callable<Integer> {
                 outLen = pair[1].chars().allMatch(Character::isDigit) && !pair[1].isEmpty() ? Integer.parseInt(pair[1])
                         : Math.max(1, lm.tokenizer().encode(pair[1], false).length);
             }
-            if (ids.length + outLen < lm.model().config().maxPositionEmbeddings()) {
+            // As LMDeploy's sampling: prompts that do not fit the session (or give no output) are left out.
+            if (outLen >= 1 && ids.length + outLen <= sessionLen) {
                 out.add(new Prompt(ids, outLen));
             }
         }
-        if (out.isEmpty()) {
-            throw new UserException(dataset + ": no usable prompts");
+        if (out.size() < numPrompts) {
+            throw new UserException(dataset + ": " + out.size() + " usable prompts (that fit the session length "
+                    + sessionLen + " with their output) of the " + numPrompts + " --num-prompts asks for");
         }
         return out;
     }

@@ -391,7 +391,41 @@ class CommandLineTest {
             assertThat(j.get("ttft_ms").get("mean").asDouble()).isPositive();
             assertThat(j.get("tpot_ms").get("median").asDouble()).isPositive();
             assertThat(j.get("kv_blocks_after").get("free").asInt()).isEqualTo(j.get("kv_blocks_after").get("total").asInt());
+
+            // Not streamed: only E2E is measured, the others are null ("-"), not E2E and zeros.
+            Result plain = run("bench", "serve", server.url().replace("http://", ""), "--num-prompts", "2",
+                    "--random-input-len", "8", "--random-output-len", "3", "--json");
+            assertThat(plain.exit()).as(plain.err()).isZero();
+            JsonNode p = json.readTree(plain.out());
+            assertThat(p.get("ttft_ms").isNull()).isTrue();
+            assertThat(p.get("tpot_ms").isNull()).isTrue();
+            // numpy's median of two values is their mean
+            double[] e2e = {p.get("e2e_ms").get("median").asDouble(), p.get("e2e_ms").get("mean").asDouble()};
+            assertThat(e2e[0]).isCloseTo(e2e[1], within(1e-6));
+
+            Path bad = Files.writeString(Files.createTempFile("bench", ".jsonl"), "{\"text\": \"no prompt field\"}\n");
+            Result malformed = run("bench", "serve", server.url(), "--dataset", bad.toString(), "--num-prompts", "1");
+            assertThat(malformed.exit()).isEqualTo(1);
+            assertThat(malformed.err()).contains("line 1: needs a \"prompt\" string").doesNotContain("Exception");
+            Result zero = run("bench", "serve", server.url(), "--random-output-len", "0");
+            assertThat(zero.err()).contains("--random-output-len and --random-input-len must be at least 1");
         }
+        Result down = run("bench", "serve", "http://127.0.0.1:9", "--num-prompts", "1");
+        assertThat(down.err().strip()).isEqualTo("turbo4j: http://127.0.0.1:9: no server answers (connection refused)");
+    }
+
+    @Test
+    void benchThroughputRefusesDatasetEntriesItCannotRunInsteadOfDroppingThem(@TempDir Path tmp) throws IOException {
+        Path zero = Files.writeString(tmp.resolve("z.jsonl"), "{\"prompt\": \"hello\", \"output_len\": 0}\n");
+        Result r = run("bench", "throughput", MODEL, "--dataset", zero.toString(), "--num-prompts", "1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("line 1: needs a \"prompt\" string and, if any, an \"output_len\" integer of at least 1");
+        Path tooLong = Files.writeString(tmp.resolve("l.jsonl"), "{\"prompt\": \"hello\", \"output_len\": 4}\n"
+                + "{\"prompt\": \"" + "and the LORD said ".repeat(60) + "\", \"output_len\": 4}\n");
+        Result fewer = run("bench", "throughput", MODEL, "--dataset", tooLong.toString(), "--num-prompts", "2",
+                "--session-len", "128");
+        assertThat(fewer.exit()).isEqualTo(1);
+        assertThat(fewer.err()).contains("1 usable prompts (that fit the session length 128 with their output) of the 2");
     }
 
     @Test
