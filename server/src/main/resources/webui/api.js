@@ -78,6 +78,9 @@ export async function streamChat({ model, messages, params, signal, onText }) {
   for (;;) {
     const { value, done } = await reader.read();
     if (done) {
+      if (!result.finishReason) { // the server (or a proxy before it) went away mid-answer
+        throw new Error('the connection closed before the answer ended');
+      }
       return result;
     }
     buffer += decoder.decode(value, { stream: true });
@@ -97,6 +100,9 @@ export async function streamChat({ model, messages, params, signal, onText }) {
 }
 
 function readChunk(chunk, result, onText) {
+  if (chunk.error) {
+    throw new ApiError(chunk.error.message ?? 'the server reported an error mid-answer', 0);
+  }
   if (chunk.usage) {
     result.usage = chunk.usage;
   }

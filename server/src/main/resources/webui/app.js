@@ -77,7 +77,7 @@ async function answer() {
     });
   } catch (e) {
     if (e.name !== 'AbortError') {
-      showError(e instanceof ApiError ? e.message : `the answer broke off: ${e.message}`);
+      showError(e instanceof ApiError ? explain(e.message) : `the answer broke off: ${e.message}`);
     }
     outcome = { finishReason: 'abort', usage: null };
   }
@@ -91,15 +91,34 @@ async function answer() {
     // Refused or failed before any text: take the turn back so that it can be edited and sent again.
     view.removeLast();
     view.removeLast();
-    $('prompt').value = history.pop()?.content ?? '';
+    const refused = history.pop()?.content ?? '';
+    if (!$('prompt').value.trim()) { // never over what was typed meanwhile
+      $('prompt').value = refused;
+      fitPrompt();
+    }
     setBusy(false); // Regenerate follows what is left
     return;
   }
   history.push({ role: 'assistant', content: text });
   const tokens = outcome.usage?.completion_tokens ?? pieces;
   const stats = answerStats(tokens, started, firstAt, performance.now());
-  bubble.setNote(outcome.finishReason === 'abort' ? `stopped · ${stats}` : stats);
+  const ending = { abort: 'stopped · ', length: 'cut off at the length limit · ' }[outcome.finishReason] ?? '';
+  bubble.setNote(ending + stats);
   $('last-stats').textContent = `Last answer: ${stats}`;
+}
+
+/**
+ * The server's refusal in the user's words where it names something the page can do better:
+ * a conversation grown past the context needs a new chat, not a shorter message.
+ */
+function explain(message) {
+  if (/context \(session_len\)/.test(message) && history.length > 1) {
+    return `${message} — this conversation has grown past the model's context: start a New chat`;
+  }
+  if (/missing API key/i.test(message)) {
+    return 'this server needs an API key: enter it under API key';
+  }
+  return message;
 }
 
 /** "N tokens · R tokens/s · first token T ms": the rate counts the tokens after the first over the time after it. */
@@ -156,15 +175,20 @@ function newChat() {
 }
 
 function setBusy(busy) {
+  const hadFocus = document.activeElement === $('send') || document.activeElement === $('stop');
   document.body.dataset.busy = String(busy);
   $('send').hidden = busy;
   $('stop').hidden = !busy;
   $('regenerate').disabled = busy || history.length === 0;
+  if (hadFocus || document.activeElement === document.body) {
+    $('prompt').focus(); // the focused button just hid: back to the message box
+  }
 }
 
-function showError(message) {
+function showError(message, kind = 'answer') {
   $('error').hidden = !message;
   $('error').textContent = message ?? '';
+  $('error').dataset.kind = kind;
   if (message && /API key/i.test(message)) {
     $('key-details').open = true;
   }
@@ -183,9 +207,17 @@ async function connect() {
     modelName = await fetchModelName();
     $('model-name').textContent = modelName;
     document.title = `${modelName} · Turbo4j chat`;
+    clearConnectionError();
   } catch (e) {
     $('model-name').textContent = 'not connected';
-    showError(e.message);
+    showError(explain(e.message), 'connection');
+  }
+}
+
+/** A connection or key problem shown earlier is over once the server answers. */
+function clearConnectionError() {
+  if ($('error').dataset.kind === 'connection' || /does not answer|cannot reach|API key/i.test($('error').textContent)) {
+    showError(null);
   }
 }
 
@@ -223,6 +255,9 @@ new EnginePanel({
 }, {
   onState: (state) => {
     $('connection').dataset.state = 'up';
+    $('live').dataset.state = 'up';
+    $('live').textContent = 'live';
+    clearConnectionError();
     // Max new tokens cannot usefully exceed the session length.
     if (state.session_len && Number($('max_tokens').max) !== state.session_len) {
       $('max_tokens').max = state.session_len;
@@ -234,6 +269,8 @@ new EnginePanel({
   },
   onError: () => {
     $('connection').dataset.state = 'down';
+    $('live').dataset.state = 'down';
+    $('live').textContent = 'offline';
   },
 }).start();
 

@@ -191,6 +191,12 @@ final class ApiServerClient {
     }
 
     private static String describe(IOException e) {
+        // The HTTP client reports an unknown host as a ConnectException caused by UnresolvedAddressException.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "unknown host (check the URL)";
+            }
+        }
         if (e instanceof ConnectException) {
             return "connection refused (is it running?)";
         }

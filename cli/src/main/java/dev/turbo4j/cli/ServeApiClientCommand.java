@@ -72,8 +72,12 @@ final class ServeApiClientCommand implements Callable<Integer> {
                     break;
                 }
                 if (typed.equals("reset") || typed.equals("end")) {
-                    server.endSession(session);
-                    out.println("(new conversation: the server ended session " + session + ")");
+                    try {
+                        server.endSession(session);
+                        out.println("(new conversation: the server ended session " + session + ")");
+                    } catch (UserException e) { // the server is down: say so, and the chat goes on
+                        out.println("error: " + e.getMessage());
+                    }
                     continue;
                 }
                 console.interruptible(() -> Thread.ofVirtual().start(() -> cancelQuietly(server, session)), () -> {

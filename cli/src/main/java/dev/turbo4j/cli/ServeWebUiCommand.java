@@ -79,7 +79,9 @@ final class ServeWebUiCommand implements Callable<Integer> {
                 throw e;
             }
             announce(out, ui, "the model runs in this process, its api_server on " + local.server().url());
-            Shutdown.closeOnSignal(ui, local);
+            // The api_server first: it lets running answers finish (as its own SIGTERM does) while the
+            // page's proxy still carries them; then the page.
+            Shutdown.closeOnSignal(local, ui);
         }
         return 0;
     }

@@ -133,6 +133,25 @@ class ServeClientsTest {
     }
 
     @Test
+    void resetWhileTheServerFailsIsOneErrorLineAndTheChatGoesOn() {
+        // A server that lists its model, then fails every session call (as one going down does).
+        io.javalin.Javalin failing = io.javalin.Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.routes.get("/v1/models", ctx -> ctx.contentType("application/json")
+                    .result("{\"object\":\"list\",\"data\":[{\"id\":\"m\",\"object\":\"model\"}]}"));
+            cfg.routes.post("/v1/chat/interactive", ctx -> ctx.status(503).json(java.util.Map.of("error",
+                    java.util.Map.of("message", "shutting down", "type", "server_error"))));
+        }).start("127.0.0.1", 0);
+        try {
+            CommandLineTest.Result r = apiClient("reset\nexit\n", "http://127.0.0.1:" + failing.port());
+            assertThat(r.exit()).as(r.err()).isZero(); // reset once ended the whole client, exit 1
+            assertThat(r.out()).contains("error: ").contains("shutting down");
+        } finally {
+            failing.stop();
+        }
+    }
+
+    @Test
     void serveWebUiOverAUrlServesThePageAndForwardsTheApi() throws Exception {
         try (ServeProcess ui = ServeProcess.start("serve", "webui", server.url(), "--api-key", "sk-t",
                 "--server-name", "127.0.0.1", "--server-port", "0")) {

@@ -23,6 +23,8 @@ final class ScriptedBackend implements AutoCloseable {
     final List<JsonNode> chatRequests = new CopyOnWriteArrayList<>();
     private final Javalin app;
     private volatile String answer = "Hello.";
+    private volatile boolean breakOff;
+    private volatile String finishReason = "stop";
 
     ScriptedBackend() {
         app = Javalin.create(cfg -> {
@@ -47,10 +49,24 @@ final class ScriptedBackend implements AutoCloseable {
             for (int i = 0; i < text.length(); i += 7) {
                 event(out, chunk(text.substring(i, Math.min(text.length(), i + 7)), null));
             }
-            event(out, chunk(null, "stop"));
+            if (breakOff) { // a server that dies mid-answer: the stream just ends
+                out.flush();
+                return;
+            }
+            event(out, chunk(null, finishReason));
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
         });
+    }
+
+    /** Whether the following answers end without a finish reason or [DONE], as when the server dies. */
+    void breakOff(boolean broken) {
+        breakOff = broken;
+    }
+
+    /** The finish reason of the following answers. */
+    void finishWith(String reason) {
+        finishReason = reason;
     }
 
     /** The text every following answer will be. */

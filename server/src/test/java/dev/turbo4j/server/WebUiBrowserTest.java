@@ -229,6 +229,34 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void anAnswerCutOffByTheServerIsShownAsBrokenOffAndALengthLimitAsCutOff() {
+        open(scriptedUi.url(), ScriptedBackend.MODEL);
+        browser.findElement(By.id("new-chat")).click();
+        try {
+            scripted.answerWith("Half an answer");
+            scripted.breakOff(true);
+            send("tell me");
+            waitFor("the end of the stream", () -> !busy());
+            // once this looked like a whole answer: no error, an ordinary note
+            assertThat(text("error")).isEqualTo("the answer broke off: the connection closed before the answer ended");
+            assertThat(lastAnswer().getText()).isEqualTo("Half an answer");
+            assertThat(lastAnswerNote()).startsWith("stopped");
+            scripted.breakOff(false);
+            scripted.finishWith("length");
+            send("more");
+            waitFor("the second answer", () -> !busy() && count(".message.assistant") == 2);
+            assertThat(lastAnswerNote()).startsWith("cut off at the length limit");
+            assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
+            // focus went back to the message box, not to the page
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("prompt");
+        } finally {
+            scripted.breakOff(false);
+            scripted.finishWith("stop");
+            scripted.answerWith("Hello.");
+        }
+    }
+
+    @Test
     void theMarkdownRendererEscapesBeforeItMarksUp() {
         open(scriptedUi.url(), ScriptedBackend.MODEL);
         @SuppressWarnings("unchecked")

@@ -78,8 +78,10 @@ final class ApiProxy implements Handler {
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (ConnectException | HttpTimeoutException e) {
-            throw unreachable("it does not answer (" + e.getClass().getSimpleName() + ")");
+        } catch (HttpTimeoutException e) {
+            throw unreachable("it did not answer within " + CONNECT_TIMEOUT.toSeconds() + " s");
+        } catch (ConnectException e) {
+            throw unreachable("nothing answers there (connection refused); is it running?");
         } catch (IOException e) {
             throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
