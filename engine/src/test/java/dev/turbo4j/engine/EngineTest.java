@@ -244,7 +244,8 @@ class EngineTest {
             int[] tooLong = new int[100];
             java.util.Arrays.fill(tooLong, 261);
             assertThatThrownBy(() -> e.generate(tooLong, greedy(4)).result()).isInstanceOf(RequestRejectedException.class)
-                    .hasMessageContaining("100 new").hasMessageContaining("session length is 64");
+                    .hasMessageContaining("needs 101 tokens of context (100 new, 1 to answer)")
+                    .hasMessageContaining("session length is 64");
             assertThatThrownBy(() -> e.generate(new int[] {5000}, greedy(4)).result())
                     .hasMessageContaining("outside the vocabulary");
             GenerationStream running = e.submit(3, ids("And it came to pass"), greedy(500), SubmitFlags.NEW_SESSION);

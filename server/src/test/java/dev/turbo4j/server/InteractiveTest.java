@@ -154,4 +154,12 @@ class InteractiveTest {
         call("{\"prompt\": \"\", \"session_id\": 21, \"request_output_len\": 0}");
         assertThat(ts.awaitAllBlocksFree().sessions()).isZero();
     }
+
+    @Test
+    void aRequestWithoutAPromptIsRefusedAsInLmdeploy() throws Exception {
+        // It was taken as "" and generated text from the session's history alone.
+        HttpResponse<String> r = ts.post("/v1/chat/interactive", "{\"session_id\": 12, \"interactive_mode\": true}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("prompt is required").contains("\"param\":\"prompt\"");
+    }
 }

@@ -116,8 +116,9 @@ public final class Scheduler {
         String problem = null;
         if (needed > sessionLen) {
             problem = "the request needs " + needed + " tokens of context (" + (s.length() > 0 ? s.length()
-                    + " already in the session, " : "") + r.input.length + " new) but the session length is "
-                    + sessionLen + "; shorten the prompt" + (s.length() > 0 ? " or end the session" : "");
+                    + " already in the session, " : "") + r.input.length + " new" + (needed > s.length() + r.input.length
+                    ? ", 1 to answer" : "") + ") but the session length is " + sessionLen + "; shorten the prompt"
+                    + (s.length() > 0 ? " or start over with a new session (reset in a chat)" : "");
         } else if (r.input.length == 0 && s.cachedLength == s.length()) {
             problem = "the prompt is empty: give at least one token";
         }

@@ -43,7 +43,10 @@ public final class InteractiveHandler implements Handler {
             ctx.json(InteractiveResponse.empty());
             return;
         }
-        String prompt = req.prompt() == null ? "" : req.prompt();
+        // As LMDeploy's protocol, prompt is required (an empty one ends a session, see below).
+        require(req.prompt() != null, "prompt", "prompt is required (the new turn; \"\" with interactive_mode false"
+                + " and request_output_len 0 ends the session)");
+        String prompt = req.prompt();
         boolean endAfter = !Boolean.TRUE.equals(req.interactiveMode());
         if (endAfter && prompt.isEmpty() && req.requestOutputLen() != null && req.requestOutputLen() == 0) {
             require(requested != -1, "session_id", "give the session_id of the session to end");
