@@ -72,6 +72,15 @@ export async function streamChat({ model, messages, params, signal, onText }) {
   const response = await call('/v1/chat/completions',
     { method: 'POST', headers: headers(true), body: JSON.stringify(body), signal });
   const reader = response.body.getReader();
+  try {
+    return await readEvents(reader, onText);
+  } catch (e) {
+    reader.cancel().catch(() => {}); // a broken or refused stream: close it, so the server stops generating
+    throw e;
+  }
+}
+
+async function readEvents(reader, onText) {
   const decoder = new TextDecoder();
   const result = { finishReason: null, usage: null };
   let buffer = '';

@@ -79,7 +79,8 @@ async function answer() {
     if (e.name !== 'AbortError') {
       showError(e instanceof ApiError ? explain(e.message) : `the answer broke off: ${e.message}`);
     }
-    outcome = { finishReason: 'abort', usage: null };
+    // 'abort': the user stopped it; 'error': it broke off
+    outcome = { finishReason: controller.signal.aborted ? 'abort' : 'error', usage: null };
   }
   bubble.setStreaming(false);
   running = null;
@@ -87,22 +88,21 @@ async function answer() {
   if (turnOf !== conversation) {
     return;
   }
-  if (!text && outcome.finishReason === 'abort' && !controller.signal.aborted) {
+  if (!text && outcome.finishReason === 'error') {
     // Refused or failed before any text: take the turn back so that it can be edited and sent again.
     view.removeLast();
     view.removeLast();
     const refused = history.pop()?.content ?? '';
-    if (!$('prompt').value.trim()) { // never over what was typed meanwhile
-      $('prompt').value = refused;
-      fitPrompt();
-    }
+    const typed = $('prompt').value.trim(); // what was typed meanwhile stays, after it
+    $('prompt').value = typed ? `${refused}\n\n${typed}` : refused;
+    fitPrompt();
     setBusy(false); // Regenerate follows what is left
     return;
   }
   history.push({ role: 'assistant', content: text });
   const tokens = outcome.usage?.completion_tokens ?? pieces;
   const stats = answerStats(tokens, started, firstAt, performance.now());
-  const ending = { abort: 'stopped · ', length: 'cut off at the length limit · ' }[outcome.finishReason] ?? '';
+  const ending = { abort: 'stopped · ', error: 'broken off · ', length: 'cut off at the length limit · ' }[outcome.finishReason] ?? '';
   bubble.setNote(ending + stats);
   $('last-stats').textContent = `Last answer: ${stats}`;
 }
@@ -180,7 +180,7 @@ function setBusy(busy) {
   $('send').hidden = busy;
   $('stop').hidden = !busy;
   $('regenerate').disabled = busy || history.length === 0;
-  if (hadFocus || document.activeElement === document.body) {
+  if (hadFocus) {
     $('prompt').focus(); // the focused button just hid: back to the message box
   }
 }

@@ -1,5 +1,6 @@
 package dev.turbo4j.cli;
 
+import dev.turbo4j.server.http.ConnectFailure;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,12 +11,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -103,7 +102,7 @@ final class ApiServerClient {
         } catch (JacksonException e) {
             throw new UserException("the api_server at " + base + " sent a line that is not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UserException("the connection to " + base + " broke off mid-answer: " + describe(e));
+            throw new UserException("the connection to " + base + " broke off mid-answer: " + ConnectFailure.describe(e));
         }
         if (last == null) {
             throw new UserException("the api_server at " + base + " ended the answer without a word");
@@ -151,7 +150,7 @@ final class ApiServerClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new UserException("cannot reach the api_server at " + base + ": " + describe(e));
+            throw new UserException("cannot reach the api_server at " + base + ": " + ConnectFailure.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UserException("interrupted while talking to " + base);
@@ -166,7 +165,7 @@ final class ApiServerClient {
         try (InputStream in = response.body()) {
             return Json.MAPPER.readTree(in);
         } catch (IOException e) {
-            throw new UserException("the api_server at " + base + " sent no readable JSON: " + describe(e));
+            throw new UserException("the api_server at " + base + " sent no readable JSON: " + ConnectFailure.describe(e));
         }
     }
 
@@ -188,21 +187,5 @@ final class ApiServerClient {
             message = body.isBlank() ? "no details" : body.strip();
         }
         return "the api_server answered HTTP " + response.statusCode() + ": " + message;
-    }
-
-    private static String describe(IOException e) {
-        // The HTTP client reports an unknown host as a ConnectException caused by UnresolvedAddressException.
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
-                return "unknown host (check the URL)";
-            }
-        }
-        if (e instanceof ConnectException) {
-            return "connection refused (is it running?)";
-        }
-        if (e instanceof HttpTimeoutException) {
-            return "no answer in time";
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -153,10 +153,8 @@ final class BenchServeCommand implements Callable<Integer> {
         HttpResponse<String> r;
         try {
             r = http.send(request("/v1/models").GET().build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.net.ConnectException e) {
-            throw new UserException(url + ": no server answers (connection refused)");
         } catch (IOException e) {
-            throw new UserException(url + ": no server answers (" + e + ")");
+            throw new UserException(url + ": no server answers: " + dev.turbo4j.server.http.ConnectFailure.describe(e));
         }
         if (r.statusCode() != 200) {
             throw new UserException(url + "/v1/models answered " + r.statusCode() + ": " + r.body());
@@ -325,14 +323,15 @@ final class BenchServeCommand implements Callable<Integer> {
         if (!errors.isEmpty()) {
             errors.forEach(r.putArray("errors")::add);
         }
-        // Without streaming only E2E is measured: the others are null, as LMDeploy prints "-".
+        // Without streaming only E2E is measured, and TPOT/ITL need answers of 2 tokens or more: the
+        // others are null, as LMDeploy prints "-".
         Map<String, List<Double>> latencies = new LinkedHashMap<>();
         latencies.put("ttft_ms", ttft);
         latencies.put("tpot_ms", tpot);
         latencies.put("itl_ms", itl);
         latencies.put("e2e_ms", e2e);
         latencies.forEach((name, values) -> {
-            if (stream || name.equals("e2e_ms")) {
+            if ((stream || name.equals("e2e_ms")) && !values.isEmpty()) {
                 r.set(name, LatencyStats.of(values).toJson(JSON));
             } else {
                 r.putNull(name);
@@ -358,7 +357,8 @@ final class BenchServeCommand implements Callable<Integer> {
                 JsonNode n = r.get(k);
                 String name = k.replace("_ms", "").toUpperCase(Locale.ROOT);
                 if (n.isNull()) {
-                    w.printf(Locale.ROOT, "%-28s %10s %10s %10s  (not measured without --stream)%n", name, "-", "-", "-");
+                    w.printf(Locale.ROOT, "%-28s %10s %10s %10s%s%n", name, "-", "-", "-",
+                            stream ? "" : "  (not measured without --stream)");
                 } else {
                     w.printf(Locale.ROOT, "%-28s %10.2f %10.2f %10.2f%n", name,
                             n.get("mean").asDouble(), n.get("median").asDouble(), n.get("p99").asDouble());

@@ -85,10 +85,10 @@ final class BenchThroughputCommand implements Callable<Integer> {
         }
         Path dir = ModelPaths.resolve(model);
         try (LocalModel lm = LocalModel.open(dir, engine.threads(), engine.loadOptions())) {
-            List<Prompt> prompts = prompts(lm);
             // The batch holds every client's request unless --max-batch-size says otherwise.
             var config = engine.maxBatchSize != null ? engine.config() : engine.config().withMaxBatchSize(concurrency);
             try (Engine eng = Engine.start(lm, config)) {
+                List<Prompt> prompts = prompts(lm, eng.sessionLen()); // the engine's own limit (cap, KV pool)
                 // Warm-up: compile the hot paths before timing.
                 eng.generate(prompts.getFirst().ids(), GenerationConfig.greedy().withMaxNewTokens(4).withIgnoreEos(true)).result();
                 EngineStats before = eng.stats();
@@ -141,10 +141,12 @@ final class BenchThroughputCommand implements Callable<Integer> {
         return new Sample((first - t0) / 1e6, (end - t0) / 1e6, p.ids().length, tokens);
     }
 
-    private List<Prompt> prompts(LocalModel lm) throws IOException {
+    /** A dataset entry: its prompt, and its output length or the reply whose length it takes (null: --output-len). */
+    private record Entry(String prompt, Integer outputLen, String reply) {
+    }
+
+    private List<Prompt> prompts(LocalModel lm, int sessionLen) throws IOException {
         List<Prompt> out = new ArrayList<>();
-        int sessionLen = engine.config().sessionLen() > 0 ? engine.config().sessionLen()
-                : lm.model().config().maxPositionEmbeddings();
         int vocab = lm.model().config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(seed);
         if (dataset.equals("random")) {
@@ -164,7 +166,7 @@ final class BenchThroughputCommand implements Callable<Integer> {
             throw new UserException(dataset + ": dataset file not found (or use --dataset random)");
         }
         ObjectMapper mapper = new ObjectMapper();
-        List<String[]> pairs = new ArrayList<>();
+        List<Entry> pairs = new ArrayList<>();
         try {
             if (dataset.endsWith(".jsonl")) {
                 int lineNumber = 0;
@@ -177,14 +179,14 @@ final class BenchThroughputCommand implements Callable<Integer> {
                             throw new UserException(dataset + " line " + lineNumber
                                     + ": needs a \"prompt\" string and, if any, an \"output_len\" integer of at least 1");
                         }
-                        pairs.add(new String[] {n.get("prompt").asText(), len == null ? null : String.valueOf(len.asInt())});
+                        pairs.add(new Entry(n.get("prompt").asText(), len == null ? null : len.asInt(), null));
                     }
                 }
             } else {
                 for (JsonNode conv : mapper.readTree(file.toFile())) {
                     JsonNode turns = conv.path("conversations");
                     if (turns.size() >= 2 && turns.get(0).path("value").isTextual() && turns.get(1).path("value").isTextual()) {
-                        pairs.add(new String[] {turns.get(0).path("value").asText(), turns.get(1).path("value").asText()});
+                        pairs.add(new Entry(turns.get(0).path("value").asText(), null, turns.get(1).path("value").asText()));
                     }
                 }
             }
@@ -192,23 +194,27 @@ final class BenchThroughputCommand implements Callable<Integer> {
             throw new UserException(dataset + ": not a ShareGPT JSON file or a .jsonl of prompts (" + e.getOriginalMessage() + ")");
         }
         int[] prefix = rnd.ints(sharedPrefixLen, 3, Math.min(vocab, 30000)).toArray();
-        for (String[] pair : pairs) {
+        for (Entry pair : pairs) {
             if (out.size() == numPrompts) {
                 break;
             }
-            int[] text = lm.tokenizer().encode(pair[0], true);
+            int[] text = lm.tokenizer().encode(pair.prompt(), true);
             int[] ids = new int[sharedPrefixLen + text.length];
             System.arraycopy(prefix, 0, ids, 0, sharedPrefixLen);
             System.arraycopy(text, 0, ids, sharedPrefixLen, text.length);
             int outLen = outputLen;
-            if (pair[1] != null) {
-                outLen = pair[1].chars().allMatch(Character::isDigit) && !pair[1].isEmpty() ? Integer.parseInt(pair[1])
-                        : Math.max(1, lm.tokenizer().encode(pair[1], false).length);
+            if (pair.outputLen() != null) {
+                outLen = pair.outputLen();
+            } else if (pair.reply() != null) { // ShareGPT: as long as the recorded reply, as LMDeploy and vLLM
+                outLen = Math.max(1, lm.tokenizer().encode(pair.reply(), false).length);
             }
             // As LMDeploy's sampling: prompts that do not fit the session (or give no output) are left out.
             if (outLen >= 1 && ids.length + outLen <= sessionLen) {
                 out.add(new Prompt(ids, outLen));
             }
+        }
+        if (pairs.size() < numPrompts) {
+            throw new UserException(dataset + " holds " + pairs.size() + " prompts; --num-prompts asks for " + numPrompts);
         }
         if (out.size() < numPrompts) {
             throw new UserException(dataset + ": " + out.size() + " usable prompts (that fit the session length "

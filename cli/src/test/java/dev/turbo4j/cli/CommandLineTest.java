@@ -411,7 +411,9 @@ class CommandLineTest {
             assertThat(zero.err()).contains("--random-output-len and --random-input-len must be at least 1");
         }
         Result down = run("bench", "serve", "http://127.0.0.1:9", "--num-prompts", "1");
-        assertThat(down.err().strip()).isEqualTo("turbo4j: http://127.0.0.1:9: no server answers (connection refused)");
+        assertThat(down.err().strip()).isEqualTo("turbo4j: http://127.0.0.1:9: no server answers: connection refused (is it running?)");
+        Result unknown = run("bench", "serve", "http://no-such-host.invalid:23333", "--num-prompts", "1");
+        assertThat(unknown.err()).contains("no server answers: unknown host (check the URL)");
     }
 
     @Test

@@ -240,14 +240,15 @@ class WebUiBrowserTest {
             // once this looked like a whole answer: no error, an ordinary note
             assertThat(text("error")).isEqualTo("the answer broke off: the connection closed before the answer ended");
             assertThat(lastAnswer().getText()).isEqualTo("Half an answer");
-            assertThat(lastAnswerNote()).startsWith("stopped");
+            assertThat(lastAnswerNote()).startsWith("broken off");
             scripted.breakOff(false);
             scripted.finishWith("length");
-            send("more");
+            browser.findElement(By.id("prompt")).sendKeys("more");
+            browser.findElement(By.id("send")).click(); // the button hides while the answer runs
             waitFor("the second answer", () -> !busy() && count(".message.assistant") == 2);
             assertThat(lastAnswerNote()).startsWith("cut off at the length limit");
             assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
-            // focus went back to the message box, not to the page
+            // focus went back from the hidden button to the message box, not to the page
             assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("prompt");
         } finally {
             scripted.breakOff(false);

@@ -24,14 +24,14 @@ final class PythonEquality {
     }
 
     static boolean equal(Object a, Object b) {
+        if (isNumber(a) && isNumber(b)) { // before identity: NaN is not equal to itself
+            return numbersEqual(a, b);
+        }
         if (a == b) {
             return true;
         }
         if (a == null || b == null) {
             return false;
-        }
-        if (isNumber(a) && isNumber(b)) {
-            return numbersEqual(a, b);
         }
         if (isString(a) && isString(b)) {
             return a.toString().equals(b.toString());
@@ -71,12 +71,20 @@ final class PythonEquality {
         return o instanceof CharSequence || o instanceof SafeString;
     }
 
-    /** As Python compares numbers: floats as doubles (NaN equals nothing), the rest exactly. */
+    /** As Python compares numbers: exactly, ints against floats too; NaN equals nothing. */
     private static boolean numbersEqual(Object a, Object b) {
-        if (a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float) {
-            return asDouble(a) == asDouble(b);
+        if (isFloating(a) || isFloating(b)) {
+            double x = asDouble(a);
+            double y = asDouble(b);
+            if (Double.isNaN(x) || Double.isNaN(y) || Double.isInfinite(x) || Double.isInfinite(y)) {
+                return x == y;
+            }
         }
         return exact(a).compareTo(exact(b)) == 0;
+    }
+
+    private static boolean isFloating(Object o) {
+        return o instanceof Double || o instanceof Float;
     }
 
     private static double asDouble(Object o) {
@@ -88,6 +96,8 @@ final class PythonEquality {
             case Boolean bool -> bool ? BigDecimal.ONE : BigDecimal.ZERO;
             case BigDecimal d -> d;
             case BigInteger i -> new BigDecimal(i);
+            case Double d -> new BigDecimal(d); // the double's exact value
+            case Float f -> new BigDecimal(f.doubleValue());
             case Number n -> BigDecimal.valueOf(n.longValue());
             default -> throw new IllegalArgumentException("not a number: " + o);
         };

@@ -118,7 +118,7 @@ public final class Scheduler {
             problem = "the request needs " + needed + " tokens of context (" + (s.length() > 0 ? s.length()
                     + " already in the session, " : "") + r.input.length + " new" + (needed > s.length() + r.input.length
                     ? ", 1 to answer" : "") + ") but the session length is " + sessionLen + "; shorten the prompt"
-                    + (s.length() > 0 ? " or start over with a new session (reset in a chat)" : "");
+                    + (s.length() > 0 ? " or start over with a new session" : "");
         } else if (r.input.length == 0 && s.cachedLength == s.length()) {
             problem = "the prompt is empty: give at least one token";
         }

@@ -8,12 +8,10 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
 /**
@@ -78,12 +76,8 @@ final class ApiProxy implements Handler {
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpTimeoutException e) {
-            throw unreachable("it did not answer within " + CONNECT_TIMEOUT.toSeconds() + " s");
-        } catch (ConnectException e) {
-            throw unreachable("nothing answers there (connection refused); is it running?");
         } catch (IOException e) {
-            throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            throw unreachable(dev.turbo4j.server.http.ConnectFailure.describe(e));
         }
     }
 
