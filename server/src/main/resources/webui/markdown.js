@@ -99,8 +99,10 @@ function inline(text) {
   const keep = (html) => `\u0000${spans.push(html) - 1}\u0000`;
   let out = text.replace(/`([^`]+)`/g, (_, code) => keep(`<code>${code}</code>`));
   // Link targets are http(s) only (no javascript: and the like) and never contain a kept span.
-  out = out.replace(/\[([^\]]+)\]\((https?:\/\/[^\s()\u0000]+)\)/gi,
-    (_, label, url) => keep(`<a href="${url}" target="_blank" rel="noopener noreferrer nofollow">${label}</a>`));
+  // An image (![alt](url)) becomes a link to it named by its alt text: the page loads no images.
+  out = out.replace(/(!?)\[([^\]]*)\]\((https?:\/\/[^\s()\u0000]+)\)/gi,
+    (_, image, label, url) => keep(`<a href="${url}" target="_blank" rel="noopener noreferrer nofollow">${
+      image ? `image: ${label || url}` : label || url}</a>`));
   out = out
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
     .replace(/__(?=\S)(.+?)(?<=\S)__/g, '<strong>$1</strong>')

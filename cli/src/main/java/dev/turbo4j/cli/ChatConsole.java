@@ -56,7 +56,12 @@ final class ChatConsole implements AutoCloseable {
         if (lineReader == null) {
             out.print(prompt);
             out.flush();
-            return plainLines.readLine();
+            String line = plainLines.readLine();
+            if (line == null) { // end of piped input: end the prompt's line, as a terminal's Ctrl-D does
+                out.println();
+                out.flush();
+            }
+            return line;
         }
         try {
             return lineReader.readLine(prompt);

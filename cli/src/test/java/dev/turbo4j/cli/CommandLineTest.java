@@ -113,6 +113,7 @@ class CommandLineTest {
         assertThat(r.out().split(Pattern.quote("\n>>> " + alone.strip() + "\n[19 prompt tokens, 8 tokens, "), -1))
                 .hasSize(3);
         assertThat(r.out()).contains("(new conversation)");
+        assertThat(r.out()).endsWith(">>> " + System.lineSeparator()); // the shell's prompt starts on a line of its own
         // the second turn sent only its own tokens: its prompt is not the whole conversation
         Matcher turns = Pattern.compile("\\[(\\d+) prompt tokens, 8 tokens").matcher(r.out());
         List<Integer> prompts = new ArrayList<>();

@@ -270,14 +270,17 @@ class WebUiBrowserTest {
                 "[x](javascript:alert(1)) [y](https://a.b/\"onmouseover=\"alert)",
                 "# Title\n\n- one\n- **two**\n\n3. three",
                 "```js\nlet a = '<b>';",
-                "> quoted *text*\n\n---\nsnake_case_name and _em_"));
+                "> quoted *text*\n\n---\nsnake_case_name and _em_",
+                "![a cat](https://a.b/cat.png)"));
         assertThat(html).containsExactly(
                 "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
                 "<p>[x](javascript:alert(1)) <a href=\"https://a.b/&quot;onmouseover=&quot;alert\" target=\"_blank\" "
                         + "rel=\"noopener noreferrer nofollow\">y</a></p>",
                 "<h1>Title</h1><ul><li>one</li><li><strong>two</strong></li></ul><ol start=\"3\"><li>three</li></ol>",
                 "<pre><code class=\"language-js\">let a = &#39;&lt;b&gt;&#39;;</code></pre>",
-                "<blockquote>quoted <em>text</em></blockquote><hr><p>snake_case_name and <em>em</em></p>");
+                "<blockquote>quoted <em>text</em></blockquote><hr><p>snake_case_name and <em>em</em></p>",
+                // an image is a link to it (the page loads none), not "!" and a link
+                "<p><a href=\"https://a.b/cat.png\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">image: a cat</a></p>");
     }
 
     // ---- helpers ------------------------------------------------------------------------
