@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -80,8 +82,23 @@ final class ServeApiClientCommand implements Callable<Integer> {
                     }
                     continue;
                 }
-                console.interruptible(() -> Thread.ofVirtual().start(() -> cancelQuietly(server, session)), () -> {
-                    turn(out, console.answerPrinter(), server, session, typed, sampling);
+                Consumer<String> printer = console.answerPrinter();
+                AbandonableTurn turn = AbandonableTurn.start(abandoned -> turn(out, text -> {
+                    if (!abandoned.get()) {
+                        printer.accept(text);
+                    }
+                }, server, session, typed, sampling, abandoned));
+                console.interruptible(() -> {
+                    Thread.ofVirtual().start(() -> cancelQuietly(server, session));
+                    // A server that hangs answers neither the stream nor the cancel: stop waiting for it.
+                    turn.abandonAfter(CANCEL_GRACE, () -> {
+                        out.println();
+                        out.println("(stopped waiting: the server did not end the answer within "
+                                + CANCEL_GRACE.toSeconds() + " s of Ctrl-C)");
+                        out.flush();
+                    });
+                }, () -> {
+                    turn.await();
                     return null;
                 });
             }
@@ -91,9 +108,12 @@ final class ServeApiClientCommand implements Callable<Integer> {
 
     /** One turn, its answer printed as it streams in, then its figures. */
     private static void turn(PrintWriter out, Consumer<String> answer, ApiServerClient server, long session,
-                             String input, ApiServerClient.Sampling sampling) {
+                             String input, ApiServerClient.Sampling sampling, AtomicBoolean abandoned) {
         try {
             ApiServerClient.Turn t = server.chat(session, input, sampling, answer);
+            if (abandoned.get()) {
+                return;
+            }
             double decodeSeconds = (t.totalNanos() - t.firstTextNanos()) / 1e9;
             double rate = t.last().tokens() > 1 && t.firstTextNanos() >= 0 && decodeSeconds > 0
                     ? (t.last().tokens() - 1) / decodeSeconds : 0;
@@ -101,11 +121,17 @@ final class ServeApiClientCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "[%d history tokens, %d prompt tokens, %d tokens, %.1f tok/s, finish: %s]%n",
                     t.last().historyTokens(), t.last().inputTokens(), t.last().tokens(), rate, t.last().finishReason());
         } catch (UserException e) {
+            if (abandoned.get()) {
+                return;
+            }
             out.println();
             out.println("error: " + e.getMessage());
         }
         out.flush();
     }
+
+    /** How long Ctrl-C waits for the server to end the answer before the console stops waiting. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
 
     private static void cancelQuietly(ApiServerClient server, long session) {
         try {
