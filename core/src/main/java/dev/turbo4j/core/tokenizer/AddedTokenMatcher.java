@@ -6,10 +6,14 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Splits text into runs of plain text and added tokens, as Hugging Face's AddedVocabulary does:
  * leftmost-longest matches, then the single_word, lstrip and rstrip rules of the matched token.
+ * Each token is found by its pattern: its content, or for a {@code normalized} token its content
+ * as the normalizer writes it (Llama-2's {@code <s>} is then {@code ▁<s>}), since those tokens are
+ * looked for in normalized text.
  */
 final class AddedTokenMatcher {
 
@@ -21,21 +25,32 @@ final class AddedTokenMatcher {
         void token(AddedToken token);
     }
 
+    /** A token and the text that stands for it. */
+    private record Candidate(String pattern, AddedToken token) {
+    }
+
     /** Candidates by first char, longest first, so the first hit at a position is the longest. */
-    private final Map<Character, List<AddedToken>> byFirstChar = new HashMap<>();
+    private final Map<Character, List<Candidate>> byFirstChar = new HashMap<>();
     private final boolean[] isFirstChar = new boolean[Character.MAX_VALUE + 1];
 
+    /** Tokens found by their content. */
     AddedTokenMatcher(Collection<AddedToken> tokens) {
+        this(tokens, AddedToken::content);
+    }
+
+    /** Tokens found by {@code pattern} of each. */
+    AddedTokenMatcher(Collection<AddedToken> tokens, Function<AddedToken, String> pattern) {
         for (AddedToken token : tokens) {
-            if (token.content().isEmpty()) {
+            String text = pattern.apply(token);
+            if (text.isEmpty()) {
                 continue;
             }
-            char first = token.content().charAt(0);
-            byFirstChar.computeIfAbsent(first, c -> new ArrayList<>()).add(token);
+            char first = text.charAt(0);
+            byFirstChar.computeIfAbsent(first, c -> new ArrayList<>()).add(new Candidate(text, token));
             isFirstChar[first] = true;
         }
         byFirstChar.values().forEach(list -> list.sort(
-                Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed()));
+                Comparator.comparingInt((Candidate c) -> c.pattern().length()).reversed()));
     }
 
     boolean isEmpty() {
@@ -47,17 +62,18 @@ final class AddedTokenMatcher {
         int searchFrom = 0;
         int length = text.length();
         while (searchFrom < length) {
-            AddedToken token = null;
+            Candidate hit = null;
             int start = searchFrom;
             for (; start < length; start++) {
-                if (isFirstChar[text.charAt(start)] && (token = longestAt(text, start)) != null) {
+                if (isFirstChar[text.charAt(start)] && (hit = longestAt(text, start)) != null) {
                     break;
                 }
             }
-            if (token == null) {
+            if (hit == null) {
                 break;
             }
-            int stop = start + token.content().length();
+            AddedToken token = hit.token();
+            int stop = start + hit.pattern().length();
             searchFrom = stop;
             if (token.singleWord() && (endsWithWordChar(text, start) || startsWithWordChar(text, stop))) {
                 continue;
@@ -81,9 +97,9 @@ final class AddedTokenMatcher {
         }
     }
 
-    private AddedToken longestAt(String text, int position) {
-        for (AddedToken candidate : byFirstChar.get(text.charAt(position))) {
-            if (text.startsWith(candidate.content(), position)) {
+    private Candidate longestAt(String text, int position) {
+        for (Candidate candidate : byFirstChar.get(text.charAt(position))) {
+            if (text.startsWith(candidate.pattern(), position)) {
                 return candidate;
             }
         }

@@ -43,7 +43,9 @@ final class HfTokenizer implements Tokenizer {
             addedByContent.put(token.content(), token);
         }
         rawMatcher = new AddedTokenMatcher(addedTokens.stream().filter(t -> !t.normalized()).toList());
-        normalizedMatcher = new AddedTokenMatcher(addedTokens.stream().filter(AddedToken::normalized).toList());
+        // As the Rust library: a normalized token is looked for as its content normalized.
+        normalizedMatcher = new AddedTokenMatcher(addedTokens.stream().filter(AddedToken::normalized).toList(),
+                token -> normalizer == null ? token.content() : normalizer.normalize(token.content()));
         this.vocabSize = Math.max(model.vocabSize(),
                 addedTokens.stream().mapToInt(token -> token.id() + 1).max().orElse(0));
         this.bosId = bosId;

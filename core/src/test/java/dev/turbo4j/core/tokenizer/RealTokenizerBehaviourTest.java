@@ -23,6 +23,18 @@ class RealTokenizerBehaviourTest {
     }
 
     @Test
+    void normalizedAddedTokensAreFoundAsTheNormalizerWritesThem() {
+        // This Llama-2 tokenizer.json marks <s> normalized: the Rust library looks for "▁<s>" in the
+        // normalized text, so <s> matches at a segment's start or after a space, and not after "\n".
+        // Expected ids from huggingface/tokenizers (via its JS port, which agrees here).
+        Tokenizer llama2 = Subject.LLAMA2_JSON.tokenizer();
+        assertThat(llama2.encode("<s>", false)).containsExactly(1);
+        assertThat(llama2.encode("<s> x", false)).containsExactly(1, 921);
+        assertThat(llama2.encode(" <s>", false)).containsExactly(29871, 1);
+        assertThat(llama2.encode("\n<s>\n", false)).containsExactly(29871, 13, 29966, 29879, 29958, 13);
+    }
+
+    @Test
     void qwen2NormalizesToNfc() {
         Tokenizer qwen = Subject.QWEN2.tokenizer();
         assertThat(qwen.encode("cafe\u0301", false)).containsExactly(qwen.encode("caf\u00E9", false));
