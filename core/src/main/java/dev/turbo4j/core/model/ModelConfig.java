@@ -3,7 +3,6 @@ package dev.turbo4j.core.model;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -88,13 +87,7 @@ public record ModelConfig(Architecture architecture, String modelType, int hidde
             case CONFIG_BIAS_DEFAULT_FALSE -> qkvBias = oBias = root.path("bias").asBoolean(false);
             default -> throw new IllegalStateException();
         }
-        List<Integer> eos = new ArrayList<>();
-        JsonNode eosNode = root.get("eos_token_id");
-        if (eosNode != null && eosNode.isArray()) {
-            eosNode.forEach(n -> eos.add(n.asInt()));
-        } else if (eosNode != null && eosNode.isNumber()) {
-            eos.add(eosNode.asInt());
-        }
+        List<Integer> eos = ModelJson.ids(root, "eos_token_id");
         return new ModelConfig(arch, root.path("model_type").asText(arch.displayName()), hidden,
                 required(root, file, "intermediate_size"), required(root, file, "num_hidden_layers"), heads, kvHeads,
                 headDim, required(root, file, "vocab_size"), optional(root, file, "max_position_embeddings", 2048),

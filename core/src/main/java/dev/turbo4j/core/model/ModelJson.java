@@ -9,6 +9,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads the JSON files of a model folder (config.json, tokenizer files, the shard index, ...),
@@ -19,6 +21,18 @@ public final class ModelJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private ModelJson() {
+    }
+
+    /** A field holding one id or a list of them, as {@code eos_token_id} does; empty when absent. */
+    public static List<Integer> ids(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        List<Integer> ids = new ArrayList<>();
+        if (value != null && value.isArray()) {
+            value.forEach(n -> ids.add(n.asInt()));
+        } else if (value != null && value.isNumber()) {
+            ids.add(value.asInt());
+        }
+        return ids;
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.turbo4j.core.model.ModelLoadException;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -124,14 +123,7 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
             if (root.has("do_sample") && !root.get("do_sample").asBoolean()) {
                 c = c.withTemperature(0f);
             }
-            List<Integer> eos = new ArrayList<>();
-            JsonNode e = root.get("eos_token_id");
-            if (e != null && e.isArray()) {
-                e.forEach(n -> eos.add(n.asInt()));
-            } else if (e != null && e.isNumber()) {
-                eos.add(e.asInt());
-            }
-            return c.withStopTokenIds(eos);
+            return c.withStopTokenIds(ModelJson.ids(root, "eos_token_id"));
         } catch (IllegalArgumentException invalid) { // the record's own checks, about the file's values
             throw new ModelLoadException(file + ": " + invalid.getMessage(), invalid);
         }
