@@ -20,8 +20,8 @@ import java.util.stream.Collectors;
 
 /** {@code turbo4j lite auto_awq}: AWQ 4-bit weight quantization into an AutoAWQ gemm checkpoint. */
 @Command(name = "auto_awq", mixinStandardHelpOptions = true,
-        description = {"Quantize a model's linear layers to 4 bits with AWQ (activation-aware scales),",
-                "writing a Hugging Face folder in AutoAWQ's gemm format (loadable by AutoAWQ, vLLM, LMDeploy).",
+        description = {"Quantize a model's linear layers to 4 bits with AWQ (activation-aware weight quantization).",
+                "Writes a Hugging Face folder in AutoAWQ's gemm format (loadable by AutoAWQ, vLLM, LMDeploy).",
                 "Prints the perplexity of the calibration text before and after."})
 final class LiteAutoAwqCommand implements Callable<Integer> {
     @Spec
@@ -30,7 +30,8 @@ final class LiteAutoAwqCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face model folder (F32, BF16 or F16).")
     String model;
 
-    @Option(names = "--work-dir", required = true, paramLabel = "OUT", description = "Folder to write the quantized model to.")
+    @Option(names = "--work-dir", defaultValue = "./work_dir", paramLabel = "OUT",
+            description = "Folder to write the quantized model to (default: ${DEFAULT-VALUE}, as LMDeploy).")
     Path workDir;
 
     @Option(names = "--calib-dataset", defaultValue = CalibrationSet.BUILTIN, paramLabel = "TEXT",

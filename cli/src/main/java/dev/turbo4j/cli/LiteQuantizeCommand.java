@@ -25,13 +25,15 @@ final class LiteQuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Dense model folder.")
     String model;
 
-    @Option(names = "--work-dir", required = true, paramLabel = "OUT", description = "Folder to write.")
+    @Option(names = "--work-dir", defaultValue = "./work_dir", paramLabel = "OUT",
+            description = "Folder to write (default: ${DEFAULT-VALUE}, as LMDeploy's lite tools).")
     Path workDir;
 
     @Option(names = "--w-bits", defaultValue = "8", description = "8 or 4 (default: ${DEFAULT-VALUE}).")
     int wBits;
 
-    @Option(names = "--w-group-size", defaultValue = "128", description = "Input channels per group for --w-bits 4 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--w-group-size", defaultValue = "128",
+            description = "Input channels per group for --w-bits 4 (default: ${DEFAULT-VALUE}); int8 has one scale per output channel.")
     int wGroupSize;
 
     @Option(names = "--quantize-lm-head", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -48,6 +50,10 @@ final class LiteQuantizeCommand implements Callable<Integer> {
             case 4 -> ModelFormat.AWQ;
             default -> throw new UserException("--w-bits must be 8 or 4, got " + wBits);
         };
+        if (wBits == 8 && spec.commandLine().getParseResult().hasMatchedOption("--w-group-size")) {
+            throw new UserException("--w-group-size applies to --w-bits 4 only: int8 weights have one scale per output"
+                    + " channel; leave it out, or pass --w-bits 4");
+        }
         long start = System.nanoTime();
         ModelQuantizer.Summary s = ModelQuantizer.quantize(src, workDir,
                 new ModelQuantizer.Options(format, wGroupSize, quantizeLmHead));

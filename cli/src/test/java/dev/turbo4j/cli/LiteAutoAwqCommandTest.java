@@ -88,10 +88,26 @@ class LiteAutoAwqCommandTest {
 
     @Test
     void liteAndAutoAwqHaveHelp() {
-        assertThat(CommandLineTest.run("lite", "--help").out()).contains("auto_awq");
+        // The command list shows each tool's first line: a whole sentence (it read "... (activation-aware scales),").
+        assertThat(CommandLineTest.run("lite", "--help").out().replaceAll("\\s+", " ")).contains("auto_awq")
+                .contains("with AWQ (activation-aware weight quantization). quantize");
         assertThat(CommandLineTest.run("lite", "auto_awq", "--help").out()).contains("--calib-dataset", "--calib-samples",
                 "--calib-seqlen", "--batch-size", "--w-bits", "--w-group-size", "--w-sym", "--search-scale", "--rtn",
                 "--work-dir");
+        // As LMDeploy's lite tools, --work-dir may be left out.
+        for (String tool : new String[] {"auto_awq", "quantize"}) {
+            assertThat(CommandLineTest.run("lite", tool, "--help").out().replaceAll("\\s+", "")).as(tool)
+                    .contains("(default:./work_dir");
+        }
+    }
+
+    @Test
+    void aGroupSizeForInt8IsRefusedRatherThanIgnored(@TempDir Path tmp) {
+        CommandLineTest.Result r = CommandLineTest.run("lite", "quantize", MODEL, "--w-bits", "8", "--w-group-size", "64",
+                "--work-dir", tmp.resolve("q8").toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("--w-group-size applies to --w-bits 4 only").doesNotContain("Exception");
+        assertThat(tmp.resolve("q8")).doesNotExist();
     }
 
     @Test

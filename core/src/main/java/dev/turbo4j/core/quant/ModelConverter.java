@@ -123,7 +123,7 @@ public final class ModelConverter {
                 // The source's other tensors of a repacked layer (qzeros, scales, g_idx) are replaced.
             }
             for (TensorParallel.Linear l : split.values()) {
-                if (shards.isInt4(l)) {
+                if (repack && shards.isInt4(l)) {
                     groupSize = shards.groupSize(l);
                     repacked++;
                 }
