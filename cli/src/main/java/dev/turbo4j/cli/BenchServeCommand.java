@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,8 +55,14 @@ final class BenchServeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "The server, e.g. http://127.0.0.1:23333.")
     String url;
 
-    @Option(names = "--concurrency", defaultValue = "1", description = "Clients sending at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", defaultValue = "1", description = {"Clients sending at once (default: ${DEFAULT-VALUE}).",
+            "With --request-rate: the most requests in flight (default: no limit), as vLLM's --max-concurrency."})
     int concurrency;
+
+    @Option(names = "--request-rate", paramLabel = "R", description = {"Send R requests per second on average, at"
+            + " Poisson-distributed times (seeded by --seed), whether or not earlier ones have finished, as vLLM's",
+            "benchmark_serving and LMDeploy's profile_restful_api (default: each client sends its next request when its last one ends)."})
+    Double requestRate;
 
     @Option(names = "--num-prompts", defaultValue = "100", description = "Requests in total (default: ${DEFAULT-VALUE}).")
     int numPrompts;
@@ -101,6 +110,10 @@ final class BenchServeCommand implements Callable<Integer> {
         if (concurrency < 1 || numPrompts < 1 || (duration != null && duration <= 0)) {
             throw new UserException("--concurrency, --num-prompts and --duration must be positive");
         }
+        if (requestRate != null && !(requestRate > 0 && Double.isFinite(requestRate))) {
+            throw new UserException("--request-rate must be a positive number of requests per second, got " + requestRate
+                    + "; leave it out to send each request when the last one ends");
+        }
         if (outputLen < 1 || randomInputLen < 1) {
             throw new UserException("--random-output-len and --random-input-len must be at least 1");
         }
@@ -115,20 +128,12 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         List<Prompt> prompts = prompts();
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
-        AtomicInteger next = new AtomicInteger();
-        long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + (long) (duration * 1e9);
-        int total = duration == null ? numPrompts : Integer.MAX_VALUE;
         long start = System.nanoTime();
-        List<Thread> clients = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-            clients.add(Thread.ofVirtual().name("bench-client-" + c).start(() -> {
-                int i;
-                while (System.nanoTime() < deadline && (i = next.getAndIncrement()) < total) {
-                    samples.add(send(prompts.get(i % prompts.size())));
-                }
-            }));
-        }
-        for (Thread t : clients) {
+        long deadline = duration == null ? Long.MAX_VALUE : start + (long) (duration * 1e9);
+        int total = duration == null ? numPrompts : Integer.MAX_VALUE;
+        List<Thread> requests = requestRate == null ? sendByClients(prompts, total, deadline, samples)
+                : sendAtRate(prompts, total, start, deadline, samples);
+        for (Thread t : requests) {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -139,6 +144,52 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         report(all, seconds);
         return all.stream().allMatch(Sample::ok) ? 0 : 1;
+    }
+
+    /** A closed loop: {@link #concurrency} clients, each sending its next request when its last one ends. */
+    private List<Thread> sendByClients(List<Prompt> prompts, int total, long deadline, Collection<Sample> samples) {
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+            clients.add(Thread.ofVirtual().name("bench-client-" + c).start(() -> {
+                int i;
+                while (System.nanoTime() < deadline && (i = next.getAndIncrement()) < total) {
+                    samples.add(send(prompts.get(i % prompts.size())));
+                }
+            }));
+        }
+        return clients;
+    }
+
+    /**
+     * An open loop: request i starts at the i-th arrival of a Poisson process of {@link #requestRate}
+     * per second (the first at once, as vLLM's benchmark does), each on its own thread, at most
+     * {@link #concurrency} in flight when that was given.
+     */
+    private List<Thread> sendAtRate(List<Prompt> prompts, int total, long start, long deadline, Collection<Sample> samples)
+            throws InterruptedException {
+        boolean capped = spec.commandLine().getParseResult().hasMatchedOption("--concurrency");
+        Semaphore inFlight = new Semaphore(capped ? concurrency : Integer.MAX_VALUE);
+        SplittableRandom arrivals = new SplittableRandom(seed).split(); // not the prompts' stream
+        List<Thread> requests = new ArrayList<>();
+        long at = start;
+        for (int i = 0; i < total && at < deadline; i++) {
+            long wait = at - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            inFlight.acquire();
+            Prompt prompt = prompts.get(i % prompts.size());
+            requests.add(Thread.ofVirtual().name("bench-request-" + i).start(() -> {
+                try {
+                    samples.add(send(prompt));
+                } finally {
+                    inFlight.release();
+                }
+            }));
+            at += (long) (-Math.log(1 - arrivals.nextDouble()) / requestRate * 1e9);
+        }
+        return requests;
     }
 
     private HttpRequest.Builder request(String path) {
@@ -315,7 +366,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 .map(s -> (s.e2e() - s.ttft()) * 1e3 / (s.completionTokens() - 1)).toList();
         List<Double> itl = ok.stream().flatMapToDouble(s -> Arrays.stream(s.itl())).mapToObj(t -> t * 1e3).toList();
         ObjectNode r = JSON.createObjectNode();
-        r.put("url", url).put("model", model).put("concurrency", concurrency).put("stream", stream)
+        r.put("url", url).put("model", model).put("concurrency", concurrency).put("request_rate", requestRate).put("stream", stream)
                 .put("requests", samples.size()).put("successful", ok.size()).put("failed", samples.size() - ok.size())
                 .put("duration_s", seconds).put("request_throughput", ok.size() / seconds)
                 .put("input_tokens", in).put("output_tokens", out).put("input_token_throughput", in / seconds)
@@ -347,8 +398,11 @@ final class BenchServeCommand implements Callable<Integer> {
             w.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
         } else {
             w.printf(Locale.ROOT, "%-28s %s%n", "model", model);
-            w.printf(Locale.ROOT, "%-28s %d (%d ok, %d failed) in %.1f s, concurrency %d%s%n", "requests", samples.size(),
-                    ok.size(), samples.size() - ok.size(), seconds, concurrency, stream ? ", streamed" : "");
+            String load = requestRate == null ? "concurrency " + concurrency
+                    : String.format(Locale.ROOT, "%.2f req/s (Poisson)%s", requestRate,
+                    spec.commandLine().getParseResult().hasMatchedOption("--concurrency") ? ", at most " + concurrency + " at once" : "");
+            w.printf(Locale.ROOT, "%-28s %d (%d ok, %d failed) in %.1f s, %s%s%n", "requests", samples.size(),
+                    ok.size(), samples.size() - ok.size(), seconds, load, stream ? ", streamed" : "");
             w.printf(Locale.ROOT, "%-28s %.2f%n", "request throughput (req/s)", r.get("request_throughput").asDouble());
             w.printf(Locale.ROOT, "%-28s %.1f in, %.1f out, %.1f total%n", "token throughput (tok/s)",
                     in / seconds, out / seconds, (in + out) / seconds);

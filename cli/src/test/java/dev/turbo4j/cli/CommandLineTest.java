@@ -404,6 +404,20 @@ class CommandLineTest {
             double[] e2e = {p.get("e2e_ms").get("median").asDouble(), p.get("e2e_ms").get("mean").asDouble()};
             assertThat(e2e[0]).isCloseTo(e2e[1], within(1e-6));
 
+            // Open loop, as vLLM's --request-rate: Poisson arrivals, every request answered.
+            Result rate = run("bench", "serve", server.url(), "--request-rate", "50", "--num-prompts", "5",
+                    "--random-input-len", "8", "--random-output-len", "3", "--json");
+            assertThat(rate.exit()).as(rate.err()).isZero();
+            JsonNode rj = json.readTree(rate.out());
+            assertThat(rj.get("request_rate").asDouble()).isEqualTo(50.0);
+            assertThat(rj.get("successful").asInt()).isEqualTo(5);
+            assertThat(rj.get("output_tokens").asInt()).isEqualTo(15);
+            assertThat(run("bench", "serve", server.url(), "--request-rate", "20", "--concurrency", "1", "--num-prompts", "2",
+                    "--random-input-len", "8", "--random-output-len", "2").out())
+                    .contains("2 (2 ok, 0 failed)").contains("20.00 req/s (Poisson), at most 1 at once");
+            assertThat(run("bench", "serve", server.url(), "--request-rate", "0").err())
+                    .contains("--request-rate must be a positive number of requests per second, got 0.0");
+
             Path bad = Files.writeString(Files.createTempFile("bench", ".jsonl"), "{\"text\": \"no prompt field\"}\n");
             Result malformed = run("bench", "serve", server.url(), "--dataset", bad.toString(), "--num-prompts", "1");
             assertThat(malformed.exit()).isEqualTo(1);
