@@ -5,13 +5,17 @@ import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.sampling.GenerationConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * A multi-turn chat whose history stays in the engine (stateful inference). Each turn renders
- * the conversation with the chat template and sends only the text after what the earlier
- * turns rendered; the assistant's answers are already in the session as the generated tokens.
+ * the whole conversation with the chat template and tokenizes it, as a stateless request would;
+ * the engine keeps the tokens it already holds up to where the two first differ (the answers
+ * are in the session as the generated tokens, but the template may end an answer otherwise:
+ * {@code " </s>"} for an EOS, a newline after ChatML's {@code <|im_end|>}, no stop string) and
+ * computes only the rest. So a turn sees exactly the context of the conversation sent whole.
  * Not thread-safe: one turn at a time.
  */
 public final class ChatSession implements AutoCloseable {
@@ -22,6 +26,8 @@ public final class ChatSession implements AutoCloseable {
     private long sessionId;
     private boolean started;
     private int usedTokens;
+    /** The tokens the engine's session holds, as far as this chat knows: empty when unknown. */
+    private int[] held = new int[0];
 
     /** A chat on {@code engine}; session ids from {@code sessionId} up are used (one per reset). */
     public ChatSession(Engine engine, ChatTemplate template, String systemPrompt, long sessionId) {
@@ -47,6 +53,7 @@ public final class ChatSession implements AutoCloseable {
         sessionId++;
         started = false;
         usedTokens = 0;
+        held = new int[0];
         resetMessages();
     }
 
@@ -83,7 +90,6 @@ public final class ChatSession implements AutoCloseable {
      */
     public GenerationResult sendStreaming(String userMessage, GenerationConfig config, Consumer<EngineOutput> onOutput)
             throws InterruptedException {
-        String before = messages.stream().anyMatch(m -> m.role().equals("user")) ? template.render(messages, false) : "";
         messages.add(ChatMessage.user(userMessage));
         String full;
         try {
@@ -92,14 +98,13 @@ public final class ChatSession implements AutoCloseable {
             messages.removeLast();
             throw e;
         }
-        SubmitFlags flags = started ? SubmitFlags.CONTINUE : SubmitFlags.NEW_SESSION;
-        String newText = full;
-        if (started && full.startsWith(before)) {
-            newText = full.substring(before.length());
-        } else if (started) {
-            flags = SubmitFlags.NEW_SESSION; // the template re-rendered earlier turns: start over
-        }
-        GenerationStream stream = engine.submit(sessionId, engine.tokenizer().encode(newText, false), config, flags);
+        int[] ids = engine.tokenizer().encode(full, false);
+        int kept = started ? Math.max(0, Math.min(commonPrefix(held, ids), ids.length - 1)) : 0; // at least one new token
+        // Nothing in common (a template that re-renders earlier turns, or a history this chat
+        // does not know): start over from the whole conversation.
+        SubmitFlags flags = kept == 0 ? SubmitFlags.NEW_SESSION
+                : kept == held.length ? SubmitFlags.CONTINUE : SubmitFlags.continueAt(kept);
+        GenerationStream stream = engine.submit(sessionId, Arrays.copyOfRange(ids, kept, ids.length), config, flags);
         RuntimeException consumerFailure = null;
         try {
             try {
@@ -107,7 +112,8 @@ public final class ChatSession implements AutoCloseable {
             } catch (UnknownSessionException e) {
                 // The engine no longer holds the session (someone ended it): start it over from
                 // the whole conversation rather than continue from nothing.
-                stream = engine.submit(sessionId, engine.tokenizer().encode(full, false), config, SubmitFlags.NEW_SESSION);
+                flags = SubmitFlags.NEW_SESSION;
+                stream = engine.submit(sessionId, ids, config, flags);
                 stream.awaitAccepted();
             }
             for (EngineOutput out : stream) {
@@ -115,6 +121,9 @@ public final class ChatSession implements AutoCloseable {
             }
         } catch (RequestRejectedException e) {
             messages.removeLast();
+            if (flags.sequenceStart()) {
+                held = new int[0]; // the engine dropped the session's history before refusing
+            }
             throw e;
         } catch (InterruptedException e) {
             stream.cancel();
@@ -126,11 +135,21 @@ public final class ChatSession implements AutoCloseable {
         GenerationResult result = stream.result();
         started = true;
         usedTokens = result.historyTokens() + result.promptTokens() + result.completionTokens();
+        // The session now holds the conversation's tokens and every generated one (an EOS or a
+        // stop string's tokens too); if the counts disagree, the next turn starts over.
+        int[] now = Arrays.copyOf(ids, ids.length + result.tokenIds().length);
+        System.arraycopy(result.tokenIds(), 0, now, ids.length, result.tokenIds().length);
+        held = now.length == usedTokens ? now : new int[0];
         messages.add(ChatMessage.assistant(result.text()));
         if (consumerFailure != null) {
             throw consumerFailure;
         }
         return result;
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Arrays.mismatch(a, b);
+        return n < 0 ? a.length : n;
     }
 
     /** Ends the session in the engine. */

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -167,6 +168,56 @@ class EngineTest {
             e.checkInvariants();
             awaitIdle(e);
             assertThat(e.stats().freeBlocks()).isEqualTo(e.stats().totalBlocks());
+        }
+    }
+
+    @Test
+    void aTurnAtAStepDropsTheHistoryAfterItAndRecomputesOnlyTheCutBlocksTail() throws InterruptedException {
+        int[] first = ids("And God said, Let there be light:");
+        int[] second = model.tokenizer().encode(" and there was", false);
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64).withCacheBlockSeqLen(4))) {
+            GenerationResult r1 = e.submit(7, first, greedy(8), SubmitFlags.NEW_SESSION).result();
+            awaitIdle(e);
+            int cut = (first.length + 5) % 4 == 0 ? 6 : 5; // answer tokens kept
+            int step = first.length + cut; // inside a block: that block's kept tokens are computed again
+            long computedBefore = e.stats().tokensComputed();
+            GenerationResult r2 = e.submit(7, second, greedy(6), SubmitFlags.continueAt(step)).result();
+            awaitIdle(e);
+            assertThat(r2.historyTokens()).isEqualTo(step);
+            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(step % 4 + second.length + 5);
+            int[] kept = concat(first, Arrays.copyOf(r1.tokenIds(), cut), second);
+            assertThat(r2.tokenIds()).containsExactly(e.generate(kept, greedy(6)).result().tokenIds());
+            e.checkInvariants();
+
+            assertThatThrownBy(() -> e.submit(7, second, greedy(2), SubmitFlags.continueAt(1000)).result())
+                    .isInstanceOf(RequestRejectedException.class)
+                    .hasMessage("step 1000 is past the end of session 7, which holds " + (step + second.length + 6) + " tokens");
+            assertThatThrownBy(() -> new SubmitFlags(true, false, 3)).isInstanceOf(IllegalArgumentException.class);
+            e.endSession(7);
+            awaitIdle(e);
+            e.checkInvariants();
+            assertThat(e.stats().freeBlocks()).isEqualTo(e.stats().totalBlocks());
+        }
+    }
+
+    /**
+     * The template ends an answer with text the engine never generated (the demo model's
+     * {@code " </s>"} after an answer cut at its length): the next turn still sees exactly the
+     * tokens of the whole conversation, as a stateless request of it does, and answers the same.
+     */
+    @Test
+    void aChatTurnSeesTheContextOfTheWholeConversationWhereverTheTemplateEndsAnAnswer() throws InterruptedException {
+        ChatTemplate template = ChatTemplates.resolve(KJV, null);
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64));
+             ChatSession chat = new ChatSession(e, template, null, 50)) {
+            GenerationResult r1 = chat.send("Who was Moses?", greedy(12), text -> { });
+            GenerationResult r2 = chat.send("And his brother?", greedy(12), text -> { });
+            int[] whole = model.tokenizer().encode(template.render(List.of(ChatMessage.user("Who was Moses?"),
+                    ChatMessage.assistant(r1.text()), ChatMessage.user("And his brother?")), true), false);
+            assertThat(r2.historyTokens() + r2.promptTokens()).isEqualTo(whole.length);
+            assertThat(r2.historyTokens()).as("the first turn's tokens are kept").isPositive();
+            assertThat(r2.tokenIds()).containsExactly(e.generate(whole, greedy(12)).result().tokenIds());
+            assertThat(chat.usedTokens()).isEqualTo(whole.length + 12);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.turbo4j.core.transformer.SequenceChunk;
 import dev.turbo4j.core.transformer.Transformer;
 import dev.turbo4j.engine.FinishReason;
 import dev.turbo4j.engine.RequestRejectedException;
+import dev.turbo4j.engine.SubmitFlags;
 import dev.turbo4j.engine.UnknownSessionException;
 import dev.turbo4j.engine.kvcache.BlockManager;
 import dev.turbo4j.engine.kvcache.PrefixCache;
@@ -112,14 +113,22 @@ public final class Scheduler {
             blocks.release(s.blocks, s.blockIds, s.blockCount);
             s.clearHistory();
         }
-        int needed = s.length() + r.input.length + (r.config.maxNewTokens() > 0 ? 1 : 0);
+        int step = r.flags.step();
+        if (step > s.length()) {
+            r.output.failed(new RequestRejectedException("step " + step + " is past the end of session " + r.sessionId
+                    + ", which holds " + s.length() + " tokens"));
+            return;
+        }
+        int kept = step == SubmitFlags.ALL_HISTORY ? s.length() : step;
+        int needed = kept + r.input.length + (r.config.maxNewTokens() > 0 ? 1 : 0);
         String problem = null;
         if (needed > sessionLen) {
-            problem = "the request needs " + needed + " tokens of context (" + (s.length() > 0 ? s.length()
-                    + " already in the session, " : "") + r.input.length + " new" + (needed > s.length() + r.input.length
+            problem = "the request needs " + needed + " tokens of context (" + (kept > 0 ? kept
+                    + " already in the session, " : "") + r.input.length + " new" + (needed > kept + r.input.length
                     ? ", 1 to answer" : "") + ") but the session length is " + sessionLen + "; shorten the prompt"
-                    + (s.length() > 0 ? " or start over with a new session" : "");
-        } else if (r.input.length == 0 && s.cachedLength == s.length()) {
+                    + (kept > 0 ? " or start over with a new session" : "");
+        } else if (r.input.length == 0
+                && (kept == s.length() ? s.cachedLength : Math.min(s.cachedLength, keptBlocks(kept) * blockSize)) == kept) {
             problem = "the prompt is empty: give at least one token";
         }
         if (problem != null) {
@@ -131,12 +140,36 @@ public final class Scheduler {
             r.output.failed(new RequestRejectedException(problem));
             return;
         }
+        rewind(s, kept);
         sessions.put(s.id, s);
         r.historyTokens = s.length();
         s.append(r.input);
         s.request = r;
         r.output.started(r.input.length, r.historyTokens);
         waiting.add(r);
+    }
+
+    /** Blocks of a session rewound to {@code kept} tokens that keep their keys and values: the whole ones. */
+    private int keptBlocks(int kept) {
+        return kept / blockSize;
+    }
+
+    /**
+     * Drops an idle session's history after its first {@code kept} tokens: the blocks past the
+     * whole ones kept are released (a partly kept block may be shared through the prefix cache,
+     * so it is never written into), and the kept tokens past them are computed again.
+     */
+    private void rewind(Session s, int kept) {
+        if (kept == s.length()) {
+            return;
+        }
+        int keep = Math.min(keptBlocks(kept), s.blockCount);
+        if (keep < s.blockCount) {
+            blocks.release(Arrays.copyOfRange(s.blocks, keep, s.blockCount),
+                    Arrays.copyOfRange(s.blockIds, keep, s.blockCount), s.blockCount - keep);
+            s.truncateBlocks(keep, blockSize);
+        }
+        s.truncate(kept);
     }
 
     /** Cancels the session's request, if any, at the next step. */

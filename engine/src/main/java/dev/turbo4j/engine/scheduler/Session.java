@@ -70,6 +70,12 @@ final class Session {
         }
     }
 
+    /** Keeps the first {@code n} tokens; the caller first drops the blocks that hold any later one. */
+    void truncate(int n) {
+        length = n;
+        cachedLength = Math.min(cachedLength, n);
+    }
+
     /** Forgets the history (sequence_start); the caller releases the blocks first. */
     void clearHistory() {
         length = 0;
