@@ -39,7 +39,7 @@ public final class InteractiveHandler implements Handler {
         require(requested >= -1, "session_id", "session_id must be >= 0, or -1 for a new session");
         if (Boolean.TRUE.equals(req.cancel())) {
             require(requested != -1, "session_id", "give the session_id of the request to cancel");
-            model.engine().cancel(requested);
+            sessions.cancel(requested);
             ctx.json(InteractiveResponse.empty());
             return;
         }

@@ -6,6 +6,7 @@ import dev.turbo4j.server.ServedModel;
 import dev.turbo4j.server.http.ApiException;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -15,8 +16,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * only the new turn. One call at a time per session: a second concurrent call is a 400.
  */
 final class InteractiveSessions {
-    /** Ids handed out for session_id -1, far above what clients usually pick. */
-    private final AtomicLong anonymous = new AtomicLong(1L << 50);
+    /**
+     * Ids handed out for session_id -1: negative, so that no client's own id (>= 0) can meet
+     * one; counting down from -2, far from the engine's one-shot ids (up from Long.MIN_VALUE).
+     */
+    private final AtomicLong anonymous = new AtomicLong(-2);
+    /** How long a cancel waits for the session's running call to end before it answers. */
+    private static final long CANCEL_WAIT_SECONDS = 10;
     private final ConcurrentHashMap<Long, Held> sessions = new ConcurrentHashMap<>();
     private final ServedModel model;
 
@@ -28,7 +34,20 @@ final class InteractiveSessions {
     }
 
     long newId() {
-        return anonymous.getAndIncrement();
+        return anonymous.getAndDecrement();
+    }
+
+    /**
+     * Cancels the session's running call and waits until it has ended (at the engine's next
+     * step, at most {@value #CANCEL_WAIT_SECONDS} s), as LMDeploy's stop_session does: the
+     * client's next turn must not be refused as busy.
+     */
+    void cancel(long id) throws InterruptedException {
+        model.engine().cancel(id);
+        Held held = sessions.get(id);
+        if (held != null && !held.lock.isHeldByCurrentThread() && held.lock.tryLock(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            held.lock.unlock();
+        }
     }
 
     /** Locks the session (creating it if new) for one call; release with {@link #release}. */
