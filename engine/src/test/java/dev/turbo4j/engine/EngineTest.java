@@ -83,6 +83,33 @@ class EngineTest {
         }
     }
 
+    /**
+     * A prefill budget below the block size still batches: a prompt longer than the budget used to
+     * wait for an idle engine (its chunks were never a whole block), so requests ran one by one.
+     */
+    @Test
+    void requestsBatchWhenThePrefillBudgetIsBelowTheBlockSize() throws InterruptedException {
+        int budget = 8;
+        int newTokens = 8;
+        EngineConfig c = EngineConfig.defaults().withCacheMaxEntryCount(64).withCacheBlockSeqLen(16)
+                .withMaxPrefillTokenNum(budget);
+        List<int[]> inputs = new ArrayList<>();
+        int oneByOne = 0;
+        for (String p : PROMPTS) {
+            int[] in = ids(p + " " + p); // longer than the budget
+            inputs.add(in);
+            oneByOne += (in.length + budget - 1) / budget + newTokens - 1;
+        }
+        try (Engine e = Engine.start(model, c)) {
+            List<GenerationStream> streams = e.generateAll(inputs, java.util.Collections.nCopies(inputs.size(), greedy(newTokens)));
+            for (GenerationStream s : streams) {
+                assertThat(s.result().completionTokens()).isEqualTo(newTokens);
+            }
+            assertThat(e.stats().steps()).as("steps, against %d one request at a time", oneByOne).isLessThan(oneByOne);
+            e.checkInvariants();
+        }
+    }
+
     @Test
     void sixteenSequencesDecodingTogetherGiveTheirGreedyTokensAlone() throws InterruptedException {
         // 16 decode tokens per step take the narrow GEMM tile rather than the GEMV of one token.

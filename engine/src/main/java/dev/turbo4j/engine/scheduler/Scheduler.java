@@ -346,7 +346,9 @@ public final class Scheduler {
                 n = (s.blockCount + blocks.availableCount()) * blockSize - s.cachedLength;
                 need = blocksFor(s.cachedLength + n) - s.blockCount;
             }
-            if (n < 1 || (n < s.length() - s.cachedLength && n < blockSize && !running.isEmpty())) {
+            // A useful chunk fills a block, or the whole budget where that is smaller.
+            if (n < 1 || (n < s.length() - s.cachedLength && n < Math.min(blockSize, maxPrefillTokens)
+                    && !running.isEmpty())) {
                 // Not even a useful chunk fits now; wait for running requests to free blocks.
                 blocks.deactivate(s.blocks, s.blockCount);
                 return;
