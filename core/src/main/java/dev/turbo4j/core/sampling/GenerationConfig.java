@@ -92,9 +92,16 @@ public record GenerationConfig(int maxNewTokens, float temperature, int topK, fl
         return defaults().withTemperature(0f);
     }
 
+    /**
+     * Greedy: temperature 0, or below {@value #GREEDY_BELOW_TEMPERATURE} as in vLLM (1 / T
+     * overflows a float below about 3e-39, and long before that one id takes all the probability), or top_k 1.
+     */
     public boolean isGreedy() {
-        return temperature == 0f || topK == 1;
+        return temperature < GREEDY_BELOW_TEMPERATURE || topK == 1;
     }
+
+    /** Temperatures below this sample greedily. */
+    public static final float GREEDY_BELOW_TEMPERATURE = 1e-5f;
 
     /**
      * The defaults with the model's generation_config.json applied (temperature, top_p,

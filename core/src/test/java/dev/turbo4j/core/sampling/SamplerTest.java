@@ -17,6 +17,13 @@ class SamplerTest {
     void greedyPicksTheArgmax() {
         assertThat(new Sampler(GenerationConfig.greedy()).sample(logits(), new int[0], 0)).isEqualTo(1);
         assertThat(new Sampler(GenerationConfig.defaults().withTopK(1)).sample(logits(), new int[0], 0)).isEqualTo(1);
+        // A tiny temperature is greedy too: 1 / 1e-45 is Infinity, and the probabilities were NaN (id 0 every time).
+        for (float t : new float[] {Float.MIN_VALUE, 1e-30f, 9e-6f}) {
+            GenerationConfig tiny = GenerationConfig.defaults().withTemperature(t).withRandomSeed(3L);
+            assertThat(tiny.isGreedy()).as("temperature %s", t).isTrue();
+            assertThat(new Sampler(tiny).sample(logits(), new int[0], 0)).as("temperature %s", t).isEqualTo(1);
+        }
+        assertThat(GenerationConfig.defaults().withTemperature(1e-4f).isGreedy()).isFalse();
     }
 
     @Test
