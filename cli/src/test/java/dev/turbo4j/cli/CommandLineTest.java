@@ -468,11 +468,17 @@ class CommandLineTest {
             Result r = run("bench", "throughput", MODEL, "--concurrency", "1", "--num-prompts", "1", "--input-len", "4",
                     "--output-len", "2", "--cache-max-gb", "0.01", "--json");
             assertThat(r.exit()).as(r.err()).isZero();
+            // Fewer blocks than one session: raised to one session, and said so (it was silent).
+            Result few = run("bench", "throughput", MODEL, "--concurrency", "1", "--num-prompts", "1", "--input-len", "4",
+                    "--output-len", "2", "--cache-max-entry-count", "3", "--session-len", "512", "--json");
+            assertThat(few.exit()).as(few.err()).isZero();
         } finally {
             engineLog.removeHandler(capture);
         }
         // 6 layers x 4 kv heads x 32 dims x 64 tokens x (K, V) x 2 bytes = 196,608 bytes a block; 0.01 GiB holds 54.
         assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("KV cache: 54 blocks of 64 tokens"));
+        assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("KV cache: the 3 blocks asked for"
+                + " (cache_max_entry_count or cache_max_gb) cannot hold one session of 512 tokens; the pool has 8 blocks"));
         Result bad = run("bench", "throughput", MODEL, "--cache-max-gb", "-1");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("cache-max-gb must be >= 0");

@@ -72,6 +72,12 @@ public final class Engine implements AutoCloseable {
         KvCacheSpec shape = new KvCacheSpec(c.numLayers(), c.numKvHeads(), c.headDim(), config.cacheBlockSeqLen(), 1,
                 config.effectiveKvFormat());
         int blocks = KvPoolSizing.blocks(config, shape, requestedLen, model.model().mappedBytes());
+        long asked = KvPoolSizing.explicitBlocks(config, shape);
+        if (asked >= 0 && blocks > asked) {
+            LOG.warning(String.format("KV cache: the %d blocks asked for (cache_max_entry_count or cache_max_gb) cannot"
+                    + " hold one session of %d tokens; the pool has %d blocks instead. Lower session_len for a smaller"
+                    + " pool", asked, requestedLen, blocks));
+        }
         this.cache = PagedKvCache.create(shape.withNumBlocks(blocks));
         Transformer transformer = model.transformer();
         this.scheduler = new Scheduler(transformer, cache, config.maxBatchSize(), config.maxPrefillTokenNum(), requestedLen,

@@ -26,16 +26,27 @@ public final class KvPoolSizing {
     private KvPoolSizing() {
     }
 
+    /**
+     * The blocks the configuration asks for in so many words ({@code cache_max_entry_count > 1},
+     * or {@code cache_max_gb}), before the one-session minimum; -1 when it asks for a fraction of
+     * the free memory.
+     */
+    public static long explicitBlocks(EngineConfig config, KvCacheSpec spec) {
+        if (config.cacheMaxEntryCount() > 1) {
+            return (long) config.cacheMaxEntryCount();
+        }
+        if (config.cacheMaxGb() > 0) {
+            return (long) (config.cacheMaxGb() * (1L << 30) / spec.bytesPerBlock());
+        }
+        return -1;
+    }
+
     /** The number of blocks for a pool of {@code spec}'s shape. */
     public static int blocks(EngineConfig config, KvCacheSpec spec, int sessionLen, long weightBytes) {
         long perBlock = spec.bytesPerBlock();
         int minBlocks = (sessionLen + spec.blockSize() - 1) / spec.blockSize();
-        long blocks;
-        if (config.cacheMaxEntryCount() > 1) {
-            blocks = (long) config.cacheMaxEntryCount();
-        } else if (config.cacheMaxGb() > 0) {
-            blocks = (long) (config.cacheMaxGb() * (1L << 30) / perBlock);
-        } else {
+        long blocks = explicitBlocks(config, spec);
+        if (blocks < 0) {
             Runtime rt = Runtime.getRuntime();
             long heapHeadroom = rt.maxMemory() - rt.totalMemory();
             long free = Math.max(0, availableMemory() - weightBytes - heapHeadroom);
