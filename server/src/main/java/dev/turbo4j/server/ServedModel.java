@@ -50,7 +50,12 @@ public record ServedModel(Engine engine, String name, ChatTemplate template, lon
     /** The conversation rendered with the chat template and tokenized (the template brings BOS). */
     public int[] encodeChat(List<ChatMessage> messages, String param) {
         try {
-            return tokenizer().encode(template.render(messages, true), false);
+            int[] ids = tokenizer().encode(template.render(messages, true), false);
+            if (ids.length == 0) {
+                throw ApiException.invalid(param, "the chat template rendered these messages as an empty prompt; check"
+                        + " their roles (most templates leave out a role they do not know)");
+            }
+            return ids;
         } catch (ConversationRejectedException e) {
             throw ApiException.invalid(param, "the chat template rejected the messages: " + e.getMessage());
         } catch (ChatTemplateException e) { // the server's template is broken, not the request
@@ -67,11 +72,20 @@ public record ServedModel(Engine engine, String name, ChatTemplate template, lon
 
     /** A 400 naming {@code param} when a prompt of {@code tokens} leaves no room to generate. */
     public void checkLength(int tokens, String param) {
+        checkLength(tokens, param, true);
+    }
+
+    /**
+     * A 400 naming {@code param} when a prompt of {@code tokens} does not fit the context, with
+     * room for at least one answer token when {@code answered} (a prompt only scored, as
+     * {@code echo} with {@code max_tokens: 0}, may fill the context).
+     */
+    public void checkLength(int tokens, String param, boolean answered) {
         int limit = engine.sessionLen();
-        if (tokens >= limit) {
+        if (answered ? tokens >= limit : tokens > limit) {
             throw new ApiException(400, "invalid_request_error", param, "context_length_exceeded",
                     "the prompt is " + tokens + " tokens long, but this model's context (session_len) is " + limit
-                            + " tokens including the answer; shorten the prompt");
+                            + " tokens" + (answered ? " including the answer" : "") + "; shorten the prompt");
         }
     }
 }

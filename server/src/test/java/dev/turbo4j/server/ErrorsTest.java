@@ -70,12 +70,22 @@ class ErrorsTest {
             "{\"messages\": 5}|messages",
             "{\"messages\": []}|messages",
             "{\"messages\": [{\"content\": \"no role\"}]}|messages[0].role",
+            "{\"messages\": [{\"role\": \"user\"}]}|messages[0].content",
+            "{\"messages\": [{\"role\": \"system\", \"content\": null}]}|messages[0].content",
             "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}|messages[0].content",
             "{}|messages"})
     void chatRejectsBadFieldsWith400NamingThem(String body, String param) throws Exception {
         JsonNode e = error(ts.post("/v1/chat/completions", body), 400);
         assertThat(e.get("param").asText()).isEqualTo(param);
         assertThat(e.get("type").asText()).isEqualTo("invalid_request_error");
+    }
+
+    @Test
+    void messagesTheTemplateRendersAsNothingAreSaidToBe() throws Exception {
+        JsonNode e = error(ts.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"bogus\", \"content\": \"x\"}]}"), 400);
+        assertThat(e.get("param").asText()).isEqualTo("messages");
+        // it said "the prompt is empty", of a message that was not
+        assertThat(e.get("message").asText()).contains("rendered these messages as an empty prompt; check their roles");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")

@@ -219,6 +219,18 @@ class GenerationFeaturesTest {
         double ppl = ts.engine.perplexity(ids);
         assertThat(Math.exp(nll / (ids.length - 1))).isCloseTo(ppl, org.assertj.core.api.Assertions.within(ppl * 1e-3));
 
+        // A prompt only scored may fill the whole context; with an answer it needs room for one more token.
+        int len = ts.engine.sessionLen();
+        int[] words = ts.model.tokenizer().encode((prompt + " ").repeat(len / 8), true);
+        String full = java.util.Arrays.toString(java.util.Arrays.copyOf(words, len));
+        assertThat(ok("/v1/completions", """
+                {"prompt": %s, "max_tokens": 0, "echo": true, "logprobs": 1}""".formatted(full))
+                .get("choices").get(0).get("logprobs").get("tokens")).hasSize(len);
+        HttpResponse<String> answered = ts.post("/v1/completions", """
+                {"prompt": %s, "max_tokens": 1, "echo": true}""".formatted(full));
+        assertThat(answered.statusCode()).isEqualTo(400);
+        assertThat(answered.body()).contains("tokens including the answer");
+
         // with generation: the prompt's entries, then the generated tokens', offsets running on
         JsonNode both = ok("/v1/completions", """
                 {"prompt": "%s", "max_tokens": 4, "temperature": 0, "echo": true, "logprobs": 1, "ignore_eos": true}"""

@@ -29,7 +29,11 @@ final class ChatMessages {
             JsonNode role = m.get("role");
             require(role != null && role.isTextual() && !role.asText().isEmpty(), param + ".role",
                     param + ".role must be a non-empty string");
-            out.add(new ChatMessage(role.asText(), content(m.get("content"), param + ".content")));
+            JsonNode content = m.get("content");
+            // As OpenAI: only an assistant message may leave it out (one that made tool calls).
+            require(role.asText().equals("assistant") || (content != null && !content.isNull()), param + ".content",
+                    param + ".content is required for a " + role.asText() + " message");
+            out.add(new ChatMessage(role.asText(), content(content, param + ".content")));
         }
         return out;
     }

@@ -92,7 +92,7 @@ public final class CompletionsHandler implements Handler {
         if (!echo) {
             return new Echo("", null);
         }
-        model.checkLength(prompt.length, "prompt");
+        model.checkLength(prompt.length, "prompt", false); // scored only; an answer is checked when submitted
         CompletionLogprobs lp = logprobs == null ? null
                 : LogprobsMapper.prompt(prompt, model.engine().promptLogprobs(prompt, logprobs), tokenTexts, model.tokenizer());
         return new Echo(model.tokenizer().decode(prompt, true), lp);
