@@ -424,7 +424,10 @@ class EngineTest {
                 int session = rnd.nextInt(6);
                 switch (rnd.nextInt(5)) {
                     case 0, 1 -> {
-                        SubmitFlags flags = !started[session] || rnd.nextInt(4) == 0 ? SubmitFlags.NEW_SESSION : SubmitFlags.CONTINUE;
+                        int kind = rnd.nextInt(4);
+                        // continueAt drops history, and blocks the prefix cache may share (a step past the end is refused)
+                        SubmitFlags flags = !started[session] || kind == 0 ? SubmitFlags.NEW_SESSION
+                                : kind == 1 ? SubmitFlags.continueAt(rnd.nextInt(40)) : SubmitFlags.CONTINUE;
                         started[session] = true;
                         live.add(e.submit(session, ids(PROMPTS[rnd.nextInt(PROMPTS.length)]), greedy(1 + rnd.nextInt(20)), flags));
                     }
