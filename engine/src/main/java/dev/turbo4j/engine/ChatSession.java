@@ -10,12 +10,13 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A multi-turn chat whose history stays in the engine (stateful inference). Each turn renders
- * the whole conversation with the chat template and tokenizes it, as a stateless request would;
- * the engine keeps the tokens it already holds up to where the two first differ (the answers
- * are in the session as the generated tokens, but the template may end an answer otherwise:
- * {@code " </s>"} for an EOS, a newline after ChatML's {@code <|im_end|>}, no stop string) and
- * computes only the rest. So a turn sees exactly the context of the conversation sent whole.
+ * A multi-turn chat whose history stays in the engine (stateful inference). A turn sends only
+ * what the chat template writes after the last answer: the answer's end as the template writes
+ * it ({@code " </s>"}, {@code "<|im_end|>\n"}; a generated end id the template writes itself is
+ * dropped from the session first), then the new message and the generation prompt. The answer
+ * stays in the session as the generated tokens, so only the new text is prefilled. Where the
+ * template does not render the earlier turns as before (it re-renders history, say), the turn
+ * is the whole conversation tokenized, of which the session keeps what it already holds.
  * Not thread-safe: one turn at a time.
  */
 public final class ChatSession implements AutoCloseable {
@@ -28,6 +29,12 @@ public final class ChatSession implements AutoCloseable {
     private int usedTokens;
     /** The tokens the engine's session holds, as far as this chat knows: empty when unknown. */
     private int[] held = new int[0];
+    /** The last turn's rendered prompt, whose tokens the session holds just before the last answer's. */
+    private String lastPrompt = "";
+    /** Whether the last answer ended with an end id (EOS or a stop id), which the template writes itself. */
+    private boolean lastEndedById;
+    /** Stands for the last answer while rendering what comes after it. */
+    private static final String ANSWER_MARK = "TURBO4JANSWERMARK7f3a9";
 
     /** A chat on {@code engine}; session ids from {@code sessionId} up are used (one per reset). */
     public ChatSession(Engine engine, ChatTemplate template, String systemPrompt, long sessionId) {
@@ -98,10 +105,18 @@ public final class ChatSession implements AutoCloseable {
             messages.removeLast();
             throw e;
         }
-        int[] ids = engine.tokenizer().encode(full, false);
-        int kept = started ? Math.max(0, Math.min(commonPrefix(held, ids), ids.length - 1)) : 0; // at least one new token
-        // Nothing in common (a template that re-renders earlier turns, or a history this chat
-        // does not know): start over from the whole conversation.
+        int[] ids;
+        int kept;
+        String after = started ? textAfterLastAnswer() : null;
+        if (after != null) {
+            kept = lastEndedById ? held.length - 1 : held.length;
+            ids = concat(Arrays.copyOf(held, kept), engine.tokenizer().encode(after, false));
+        } else {
+            // The whole conversation, of which the session keeps what it holds already; nothing
+            // in common (or a history this chat does not know) starts it over.
+            ids = engine.tokenizer().encode(full, false);
+            kept = started ? Math.max(0, Math.min(commonPrefix(held, ids), ids.length - 1)) : 0; // a new token at least
+        }
         SubmitFlags flags = kept == 0 ? SubmitFlags.NEW_SESSION
                 : kept == held.length ? SubmitFlags.CONTINUE : SubmitFlags.continueAt(kept);
         GenerationStream stream = engine.submit(sessionId, Arrays.copyOfRange(ids, kept, ids.length), config, flags);
@@ -113,6 +128,7 @@ public final class ChatSession implements AutoCloseable {
                 // The engine no longer holds the session (someone ended it): start it over from
                 // the whole conversation rather than continue from nothing.
                 flags = SubmitFlags.NEW_SESSION;
+                ids = engine.tokenizer().encode(full, false);
                 stream = engine.submit(sessionId, ids, config, flags);
                 stream.awaitAccepted();
             }
@@ -137,14 +153,49 @@ public final class ChatSession implements AutoCloseable {
         usedTokens = result.historyTokens() + result.promptTokens() + result.completionTokens();
         // The session now holds the conversation's tokens and every generated one (an EOS or a
         // stop string's tokens too); if the counts disagree, the next turn starts over.
-        int[] now = Arrays.copyOf(ids, ids.length + result.tokenIds().length);
-        System.arraycopy(result.tokenIds(), 0, now, ids.length, result.tokenIds().length);
+        int[] now = concat(ids, result.tokenIds());
         held = now.length == usedTokens ? now : new int[0];
+        lastPrompt = full;
+        int[] generated = result.tokenIds();
+        lastEndedById = generated.length > 0 && (engine.model().eosIds().contains(generated[generated.length - 1])
+                || config.stopTokenIds().contains(generated[generated.length - 1]));
         messages.add(ChatMessage.assistant(result.text()));
         if (consumerFailure != null) {
             throw consumerFailure;
         }
         return result;
+    }
+
+    /**
+     * What the template writes after the last answer, up to the new turn's generation prompt,
+     * or null where it does not render the conversation before that answer as the last prompt
+     * (plus whitespace, as Llama-2's {@code " " + answer}).
+     */
+    private String textAfterLastAnswer() {
+        int answer = messages.size() - 2; // ..., the last answer, the new user message
+        if (held.length == 0 || answer < 0 || !messages.get(answer).role().equals("assistant")) {
+            return null;
+        }
+        List<ChatMessage> marked = new ArrayList<>(messages);
+        marked.set(answer, ChatMessage.assistant(ANSWER_MARK));
+        String rendered;
+        try {
+            rendered = template.render(marked, true);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        int at = rendered.indexOf(ANSWER_MARK);
+        if (at < 0 || rendered.indexOf(ANSWER_MARK, at + 1) >= 0 || !rendered.startsWith(lastPrompt)
+                || !rendered.substring(lastPrompt.length(), at).isBlank()) {
+            return null;
+        }
+        return rendered.substring(at + ANSWER_MARK.length());
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static int commonPrefix(int[] a, int[] b) {
