@@ -97,6 +97,9 @@ public final class InteractiveHandler implements Handler {
                 events[0].send(new InteractiveResponse(out.text(), out.completionTokens(), out.promptTokens(),
                         out.historyTokens(), out.finished() ? out.finishReason().openAiName() : null));
             });
+            if (events[0] != null) {
+                events[0].done();
+            }
         } catch (ClientGoneException e) {
             // ChatSession cancelled the answer; what was generated stays in the history.
         }

@@ -11,6 +11,7 @@ import dev.turbo4j.server.http.ApiException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The generations behind one OpenAI request: {@code n} choices for each prompt, each its own
@@ -19,9 +20,11 @@ import java.util.List;
  * so the choices differ yet the request is reproducible.
  */
 final class Choices {
+    /** Added on the request's thread, cancelled from a shutdown's: hence a concurrent list. */
     private final List<GenerationStream> streams;
     private final int[] promptLengths;
     private final int n;
+    private volatile boolean cancelled;
 
     private Choices(List<GenerationStream> streams, int[] promptLengths, int n) {
         this.streams = streams;
@@ -40,7 +43,7 @@ final class Choices {
             model.checkLength(prompts.get(p).length, promptParam);
             lengths[p] = prompts.get(p).length;
         }
-        List<GenerationStream> streams = new ArrayList<>(prompts.size() * n);
+        List<GenerationStream> streams = new CopyOnWriteArrayList<>();
         Choices choices = new Choices(streams, lengths, n);
         ticket.onAbort(choices::cancelAll);
         List<int[]> inputs = new ArrayList<>(prompts.size() * n);
@@ -59,6 +62,9 @@ final class Choices {
         } else {
             // All choices enter the same engine step: their batches, so a seeded call's results, never depend on timing.
             streams.addAll(model.engine().generateAll(inputs, configs));
+        }
+        if (choices.cancelled) { // a shutdown's abort came while they were being submitted
+            choices.cancelAll();
         }
         try {
             for (GenerationStream s : streams) {
@@ -111,6 +117,7 @@ final class Choices {
     }
 
     void cancelAll() {
+        cancelled = true;
         streams.forEach(GenerationStream::cancel);
     }
 

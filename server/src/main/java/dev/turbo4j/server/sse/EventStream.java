@@ -57,10 +57,20 @@ public final class EventStream {
         }
     }
 
-    /** Ends an SSE stream with {@code data: [DONE]} (nothing for JSON lines). */
+    /**
+     * Ends the stream: {@code data: [DONE]} for SSE (nothing more for JSON lines), then the
+     * response is completed before the handler returns, so that a shutdown which follows at
+     * once (the request counted as done) cannot cut off its last chunk.
+     */
     public synchronized void done() {
         if (sse) {
             write(DONE);
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            gone = true;
+            throw new ClientGoneException(e);
         }
     }
 
