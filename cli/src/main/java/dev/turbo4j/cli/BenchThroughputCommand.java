@@ -54,7 +54,7 @@ final class BenchThroughputCommand implements Callable<Integer> {
             description = "'random' (random token ids), or a ShareGPT JSON file / a .jsonl of {\"prompt\", \"output_len\"?}.")
     String dataset;
 
-    @Option(names = "--input-len", defaultValue = "128", description = "Prompt tokens of random prompts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--input-len", defaultValue = "128", description = "Tokens of each random prompt after the --shared-prefix-len ones (default: ${DEFAULT-VALUE}).")
     int inputLen;
 
     @Option(names = "--output-len", defaultValue = "64", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")

@@ -98,9 +98,11 @@ final class PplCommand implements Callable<Integer> {
             }
         }
         try (WorkerPool pool = new WorkerPool(engine.threads()); Model m = Model.load(dir, engine.loadOptions())) {
-            if (ctx + 1 > m.config().maxPositionEmbeddings()) {
-                throw new UserException("--ctx " + ctx + " is longer than the model's context ("
-                        + m.config().maxPositionEmbeddings() + " positions)");
+            int positions = ctx + (noBos ? 0 : 1); // a BOS takes a position before each window
+            if (positions > m.config().maxPositionEmbeddings()) {
+                throw new UserException("--ctx " + ctx + (noBos ? "" : " and a BOS") + " need " + positions
+                        + " positions; the model has " + m.config().maxPositionEmbeddings()
+                        + (noBos ? "" : " (pass a smaller --ctx, or --no-bos)"));
             }
             Perplexity.Result r = Perplexity.compute(new Transformer(m.config(), m.weights(), pool), ids, ctx, bos,
                     engine.effectiveKvFormat());

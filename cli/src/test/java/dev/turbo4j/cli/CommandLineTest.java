@@ -186,6 +186,12 @@ class CommandLineTest {
         double expected = Math.exp(nll / (4 * 255));
         assertThat(out.get("tokens").asInt()).isEqualTo(4 * 255);
         assertThat(out.get("ppl").asDouble()).isCloseTo(expected, within(expected * 1e-3));
+        // Without BOS a window may fill all 1024 positions; with one, it needs 1025.
+        Result full = run("ppl", MODEL, "--ids-file", ids.toString(), "--max-tokens", "1024", "--ctx", "1024", "--no-bos");
+        assertThat(full.exit()).as(full.err()).isZero();
+        Result bos = run("ppl", MODEL, "--ids-file", ids.toString(), "--ctx", "1024");
+        assertThat(bos.exit()).isEqualTo(1);
+        assertThat(bos.err()).contains("--ctx 1024 and a BOS need 1025 positions; the model has 1024 (pass a smaller --ctx, or --no-bos)");
     }
 
     @Test

@@ -96,8 +96,8 @@ public final class TensorParallel {
         for (int i = 0; i < names.length; i++) {
             if (sizes[i] % tp != 0) {
                 throw new IllegalArgumentException("--tp " + tp + " does not divide " + names[i] + " " + sizes[i] + " of "
-                        + dir + ": each rank must own whole heads and an equal part of the MLP; try "
-                        + divisors(c) + " ranks");
+                        + dir + ": each rank must own whole heads and an equal part of the MLP; "
+                        + (divisors(c).equals("1") ? "this model runs unsplit only (--tp 1)" : "try " + divisors(c) + " ranks"));
             }
         }
     }

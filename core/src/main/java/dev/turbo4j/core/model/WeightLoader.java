@@ -5,6 +5,7 @@ import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kernel.RowParallelLinear;
 import dev.turbo4j.core.kernel.StackedLinear;
 import dev.turbo4j.core.quant.LinearLoader;
+import dev.turbo4j.core.quant.ModelFormat;
 import dev.turbo4j.core.quant.QuantizationConfig;
 import dev.turbo4j.core.safetensors.TensorInfo;
 import dev.turbo4j.core.safetensors.TensorStore;
@@ -47,6 +48,12 @@ public final class WeightLoader {
                         boolean checkOnly) {
         this.store = store;
         this.config = config;
+        boolean packed = quant.format() == ModelFormat.AWQ || quant.format() == ModelFormat.GPTQ;
+        if (packed && store.tensors().keySet().stream().noneMatch(n -> n.endsWith(".qweight"))) {
+            // Else every layer would load as dense and the format (say, a --model-format override) go unnoticed.
+            throw new ModelLoadException(store.dir() + ": read as " + quant.format().id() + " but it holds no quantized"
+                    + " layers (no .qweight tensors); if it is a dense model, leave --model-format out");
+        }
         // Linear layers are streamed whole every decode step: resident copies, not the map.
         this.linears = new LinearLoader(store, quant, arena, (base, rows, cols) -> dense(base, rows, cols, true),
                 checkOnly);

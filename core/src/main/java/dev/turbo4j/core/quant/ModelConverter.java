@@ -66,15 +66,8 @@ public final class ModelConverter {
         QuantizationConfig quant = QuantizationConfig.read(src, override);
         ModelConfig config = ModelConfig.load(src);
         TensorParallel.requireUnsplit(config, src);
-        Model.check(src, LoadOptions.DEFAULT.withModelFormat(override)); // a broken source is refused, not copied
-        if (override == ModelFormat.AWQ || override == ModelFormat.GPTQ) {
-            try (TensorStore store = TensorStore.open(src)) {
-                if (store.tensors().keySet().stream().noneMatch(n -> n.endsWith(".qweight"))) {
-                    throw new IllegalArgumentException("--model-format " + override.id() + ": " + src
-                            + " holds no quantized layers (no .qweight tensors); it is a dense model, leave --model-format out");
-                }
-            }
-        }
+        // A broken source (or a dense one read as awq/gptq) is refused, not copied.
+        Model.check(src, LoadOptions.DEFAULT.withModelFormat(override));
         TensorParallel.checkDivides(config, tp, src);
         boolean repack = quant.format() == ModelFormat.AWQ || quant.format() == ModelFormat.GPTQ;
         int groupSize = -1;

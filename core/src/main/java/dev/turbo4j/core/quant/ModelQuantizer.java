@@ -2,6 +2,7 @@ package dev.turbo4j.core.quant;
 
 import dev.turbo4j.core.kernel.DenseWeight;
 import dev.turbo4j.core.kernel.Int4GroupWeight;
+import dev.turbo4j.core.kernel.Int8ChannelWeight;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.ModelConfig;
@@ -72,8 +73,14 @@ public final class ModelQuantizer {
             if (options.quantizeLmHead() && !separateHead) {
                 linears.add(head);
             }
+            Set<String> all = new LinkedHashSet<>(linears);
+            if (separateHead) {
+                all.add(names.embedding());
+            }
             if (options.format() == ModelFormat.AWQ) {
-                checkGroupSize(store, linears, options.groupSize(), separateHead ? names.embedding() : null);
+                checkGroupSize(store, all, options.groupSize());
+            } else {
+                checkInt8Inputs(store, all);
             }
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
             int quantized = 0;
@@ -112,18 +119,26 @@ public final class ModelQuantizer {
         return out;
     }
 
-    private static void checkGroupSize(TensorStore store, Set<String> linears, int groupSize, String extra) {
-        Set<String> all = new LinkedHashSet<>(linears);
-        if (extra != null) {
-            all.add(extra);
+    /** Refuses, before anything is written, a layer whose input the int8 kernel cannot run (loading would). */
+    private static void checkInt8Inputs(TensorStore store, Set<String> all) {
+        for (String base : all) {
+            int in = store.get(base + ".weight").dim(1);
+            if (in % Int8ChannelWeight.COLUMN_MULTIPLE != 0) {
+                throw new IllegalArgumentException("--w-bits 8: " + base + " has " + in + " inputs; the int8 kernel needs"
+                        + " every quantized layer's input size to be a multiple of " + Int8ChannelWeight.COLUMN_MULTIPLE
+                        + ", so this model cannot be quantized to int8");
+            }
         }
+    }
+
+    private static void checkGroupSize(TensorStore store, Set<String> all, int groupSize) {
         List<Integer> inputs = all.stream().map(base -> store.get(base + ".weight").dim(1)).toList();
         for (String base : all) {
             int in = store.get(base + ".weight").dim(1);
             if (!Int4GroupWeight.supportsShape(in, groupSize)) {
                 List<Integer> working = Int4GroupWeight.groupSizesFor(inputs);
-                throw new IllegalArgumentException("--w-group-size " + groupSize + " does not fit the " + in
-                        + " inputs of " + base + ": the int4 kernel runs groups that are multiples of "
+                throw new IllegalArgumentException("--w-group-size " + groupSize + " does not fit " + base + " (" + in
+                        + " inputs): the int4 kernel runs groups that are multiples of "
                         + Int4GroupWeight.CHUNK + " dividing every quantized layer's input; here "
                         + (working.isEmpty() ? "none" : working.stream().map(String::valueOf).collect(Collectors.joining(", "))));
             }

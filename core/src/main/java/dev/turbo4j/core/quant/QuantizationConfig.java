@@ -60,6 +60,11 @@ public record QuantizationConfig(ModelFormat format, int bits, int groupSize, bo
             source = legacy;
         }
         QuantizationConfig detected = node == null || node.isNull() ? dense(configFile) : parse(node, source);
+        boolean ours = detected.format() == ModelFormat.TURBO4J_INT4 || detected.format() == ModelFormat.TURBO4J_INT8;
+        if (override != null && override != detected.format() && ours) {
+            throw new ModelLoadException(dir + " is a " + detected.format().id() + " folder (written by turbo4j);"
+                    + " --model-format " + override.id() + " does not apply to it: leave --model-format out");
+        }
         if (override != null && override != detected.format()) {
             detected = new QuantizationConfig(override, override == ModelFormat.TURBO4J_INT8 ? 8 : override == ModelFormat.HF ? 16 : 4,
                     detected.groupSize(), detected.zeroPoint() || override == ModelFormat.AWQ, detected.version(), detected.descAct(),

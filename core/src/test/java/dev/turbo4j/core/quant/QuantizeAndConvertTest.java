@@ -5,6 +5,7 @@ import dev.turbo4j.core.kernel.Int4GroupWeight;
 import dev.turbo4j.core.kernel.Int8ChannelWeight;
 import dev.turbo4j.core.kernel.LinearWeight;
 import dev.turbo4j.core.kvcache.KvFormat;
+import dev.turbo4j.core.model.LoadOptions;
 import dev.turbo4j.core.model.Model;
 import dev.turbo4j.core.transformer.Perplexity;
 import dev.turbo4j.core.transformer.Transformer;
@@ -118,6 +119,19 @@ class QuantizeAndConvertTest {
     }
 
     @Test
+    void int8OfALayerTheInt8KernelCannotRunIsRefusedBeforeAnythingIsWritten() throws IOException {
+        // tiny-qwen2's down_proj has 160 inputs: the folder was written, then failed to load.
+        Path src = tmp.resolve("qwen2-160");
+        dev.turbo4j.core.model.RandomModelWriter.write(dev.turbo4j.core.model.ModelShape.named("tiny-qwen2"),
+                dev.turbo4j.core.tensor.DType.BF16, 1, src);
+        assertThatThrownBy(() -> ModelQuantizer.quantize(src, tmp.resolve("q8"), new ModelQuantizer.Options(ModelFormat.TURBO4J_INT8, 0, false)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--w-bits 8: model.layers.0.mlp.down_proj has 160 inputs; the int8 kernel needs every quantized"
+                        + " layer's input size to be a multiple of 64, so this model cannot be quantized to int8");
+        assertThat(tmp.resolve("q8")).doesNotExist();
+    }
+
+    @Test
     void aSourceThatDoesNotLoadIsRefusedBeforeAnythingIsWritten() throws IOException {
         // Both once wrote a folder (exit 0) that then failed to load.
         Path broken = tmp.resolve("broken");
@@ -141,8 +155,24 @@ class QuantizeAndConvertTest {
                 .hasMessageContaining("multiples of 128").hasMessageContaining("here 128");
         assertThat(tmp.resolve("g16")).doesNotExist();
         assertThatThrownBy(() -> ModelConverter.convert(KJV, tmp.resolve("as-awq"), ModelFormat.AWQ))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds no quantized layers");
+                .isInstanceOf(dev.turbo4j.core.model.ModelLoadException.class).hasMessageContaining("holds no quantized layers");
         assertThat(tmp.resolve("as-awq")).doesNotExist();
+        // Loading it so was silently the dense model.
+        assertThatThrownBy(() -> Model.load(KJV, LoadOptions.DEFAULT.withModelFormat(ModelFormat.GPTQ)))
+                .isInstanceOf(dev.turbo4j.core.model.ModelLoadException.class)
+                .hasMessageEndingWith("read as gptq but it holds no quantized layers (no .qweight tensors); if it is a"
+                        + " dense model, leave --model-format out");
+        // Turbo4j's own folders are not read as another format (it blamed an "AWQ version 2").
+        Path converted = tmp.resolve("awq-converted");
+        try {
+            ModelConverter.convert(QuantizedGoldenTest.AWQ, converted, null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThatThrownBy(() -> QuantizationConfig.read(converted, ModelFormat.AWQ))
+                .isInstanceOf(dev.turbo4j.core.model.ModelLoadException.class)
+                .hasMessage(converted + " is a turbo4j-int4 folder (written by turbo4j); --model-format awq does not"
+                        + " apply to it: leave --model-format out");
     }
 
     @Test
