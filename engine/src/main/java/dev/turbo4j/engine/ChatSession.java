@@ -3,6 +3,7 @@ package dev.turbo4j.engine;
 import dev.turbo4j.core.chat.ChatMessage;
 import dev.turbo4j.core.chat.ChatTemplate;
 import dev.turbo4j.core.sampling.GenerationConfig;
+import dev.turbo4j.core.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +34,8 @@ public final class ChatSession implements AutoCloseable {
     private String lastPrompt = "";
     /** Whether the last answer ended with an end id (EOS or a stop id), which the template writes itself. */
     private boolean lastEndedById;
+    /** Whether a stop string cut the last answer: its tokens are in the session, not in the message. */
+    private boolean lastCutByStopString;
     /** Stands for the last answer while rendering what comes after it. */
     private static final String ANSWER_MARK = "TURBO4JANSWERMARK7f3a9";
 
@@ -61,6 +64,9 @@ public final class ChatSession implements AutoCloseable {
         started = false;
         usedTokens = 0;
         held = new int[0];
+        lastPrompt = "";
+        lastEndedById = false;
+        lastCutByStopString = false;
         resetMessages();
     }
 
@@ -107,18 +113,19 @@ public final class ChatSession implements AutoCloseable {
         }
         int[] ids;
         int kept;
-        String after = started ? textAfterLastAnswer() : null;
+        String after = started ? textAfterLastAnswer(full) : null;
         if (after != null) {
             kept = lastEndedById ? held.length - 1 : held.length;
-            ids = concat(Arrays.copyOf(held, kept), engine.tokenizer().encode(after, false));
+            ids = concat(Arrays.copyOf(held, kept), encodeFollowingText(after));
         } else {
             // The whole conversation, of which the session keeps what it holds already; nothing
             // in common (or a history this chat does not know) starts it over.
             ids = engine.tokenizer().encode(full, false);
             kept = started ? Math.max(0, Math.min(commonPrefix(held, ids), ids.length - 1)) : 0; // a new token at least
         }
-        SubmitFlags flags = kept == 0 ? SubmitFlags.NEW_SESSION
-                : kept == held.length ? SubmitFlags.CONTINUE : SubmitFlags.continueAt(kept);
+        // continueAt rather than CONTINUE even where nothing is dropped: should the session hold
+        // more than this chat knows (an interrupted turn), the extra is dropped, not kept twice.
+        SubmitFlags flags = kept == 0 ? SubmitFlags.NEW_SESSION : SubmitFlags.continueAt(kept);
         GenerationStream stream = engine.submit(sessionId, Arrays.copyOfRange(ids, kept, ids.length), config, flags);
         RuntimeException consumerFailure = null;
         try {
@@ -159,6 +166,7 @@ public final class ChatSession implements AutoCloseable {
         int[] generated = result.tokenIds();
         lastEndedById = generated.length > 0 && (engine.model().eosIds().contains(generated[generated.length - 1])
                 || config.stopTokenIds().contains(generated[generated.length - 1]));
+        lastCutByStopString = result.finishReason() == FinishReason.STOP && !lastEndedById;
         messages.add(ChatMessage.assistant(result.text()));
         if (consumerFailure != null) {
             throw consumerFailure;
@@ -167,13 +175,15 @@ public final class ChatSession implements AutoCloseable {
     }
 
     /**
-     * What the template writes after the last answer, up to the new turn's generation prompt,
-     * or null where it does not render the conversation before that answer as the last prompt
-     * (plus whitespace, as Llama-2's {@code " " + answer}).
+     * What the template writes after the last answer, up to the new turn's generation prompt;
+     * null where the session's tokens would not read as the conversation {@code full}: the
+     * template renders the conversation before that answer otherwise than the last prompt
+     * (beyond whitespace, as Llama-2's {@code " " + answer}), or changes the answer itself
+     * (a reasoning part it strips), or a stop string the message drops cut the answer.
      */
-    private String textAfterLastAnswer() {
+    private String textAfterLastAnswer(String full) {
         int answer = messages.size() - 2; // ..., the last answer, the new user message
-        if (held.length == 0 || answer < 0 || !messages.get(answer).role().equals("assistant")) {
+        if (held.length == 0 || lastCutByStopString || answer < 0 || !messages.get(answer).role().equals("assistant")) {
             return null;
         }
         List<ChatMessage> marked = new ArrayList<>(messages);
@@ -189,7 +199,29 @@ public final class ChatSession implements AutoCloseable {
                 || !rendered.substring(lastPrompt.length(), at).isBlank()) {
             return null;
         }
-        return rendered.substring(at + ANSWER_MARK.length());
+        String text = messages.get(answer).content();
+        String before = rendered.substring(0, at);
+        String after = rendered.substring(at + ANSWER_MARK.length());
+        if (!full.equals(before + text + after) && !full.equals(before + text.strip() + after)) {
+            return null;
+        }
+        return after;
+    }
+
+    /**
+     * The ids of {@code text} as it reads after other text: encoded alone, a SentencePiece-style
+     * tokenizer would put its "▁" prefix at the join. So it is encoded after a newline, whose
+     * ids are then taken off (where they come off whole; else it is encoded alone).
+     */
+    private int[] encodeFollowingText(String text) {
+        Tokenizer tokenizer = engine.tokenizer();
+        int[] anchor = tokenizer.encode("\n", false);
+        int[] both = tokenizer.encode("\n" + text, false);
+        if (anchor.length > 0 && both.length > anchor.length
+                && Arrays.equals(both, 0, anchor.length, anchor, 0, anchor.length)) {
+            return Arrays.copyOfRange(both, anchor.length, both.length);
+        }
+        return tokenizer.encode(text, false);
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -211,7 +211,8 @@ class EngineTest {
             GenerationResult r2 = e.submit(7, second, greedy(6), SubmitFlags.continueAt(step)).result();
             awaitIdle(e);
             assertThat(r2.historyTokens()).isEqualTo(step);
-            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(step % 4 + second.length + 5);
+            // the block holding the kept tail is this session's alone: kept, so only the new tokens are computed
+            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(second.length + 5);
             int[] kept = concat(first, Arrays.copyOf(r1.tokenIds(), cut), second);
             assertThat(r2.tokenIds()).containsExactly(e.generate(kept, greedy(6)).result().tokenIds());
             e.checkInvariants();
@@ -225,12 +226,33 @@ class EngineTest {
             e.checkInvariants();
             assertThat(e.stats().freeBlocks()).isEqualTo(e.stats().totalBlocks());
         }
+        // With prefix caching a full prompt block is listed (it may be shared): a step inside it
+        // releases it and computes its kept tokens again, never writing into it.
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64).withCacheBlockSeqLen(4)
+                .withEnablePrefixCaching(true))) {
+            GenerationResult r1 = e.submit(7, first, greedy(8), SubmitFlags.NEW_SESSION).result();
+            awaitIdle(e);
+            long computedBefore = e.stats().tokensComputed();
+            GenerationResult r2 = e.submit(7, second, greedy(6), SubmitFlags.continueAt(6)).result();
+            awaitIdle(e);
+            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(6 % 4 + second.length + 5);
+            assertThat(r2.tokenIds()).containsExactly(e.generate(concat(Arrays.copyOf(first, 6), second), greedy(6))
+                    .result().tokenIds());
+            assertThat(r1.tokenIds()).hasSize(8);
+            // a one-shot request past the end of a kept session is refused and ends it, as other refusals do
+            assertThatThrownBy(() -> e.submit(7, second, greedy(2), new SubmitFlags(false, true, 10_000)).result())
+                    .isInstanceOf(RequestRejectedException.class);
+            awaitIdle(e);
+            assertThat(e.stats().sessions()).isZero();
+            e.checkInvariants();
+        }
     }
 
     /**
      * The template ends an answer with text the engine never generated (the demo model's
-     * {@code " </s>"}): the next turn sends that text before the new message, and only that is
-     * prefilled. It sent only what followed it, so turn 2's context lacked the answer's end.
+     * {@code " </s>"}): the next turn sends that text, then the new message, and computes only
+     * them. Here the answer re-tokenizes as generated, so the context is exactly the whole
+     * conversation's tokens, and the answer a stateless request of it gives.
      */
     @Test
     void aChatTurnSendsTheAnswersEndAsTheTemplateWritesItThenTheNewMessage() throws InterruptedException {
@@ -238,18 +260,21 @@ class EngineTest {
         try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64));
              ChatSession chat = new ChatSession(e, template, null, 50)) {
             GenerationResult r1 = chat.send("Who was Moses?", greedy(12), text -> { });
+            awaitIdle(e);
+            long computedBefore = e.stats().tokensComputed();
             GenerationResult r2 = chat.send("And his brother?", greedy(12), text -> { });
-            String whole = template.render(List.of(ChatMessage.user("Who was Moses?"), ChatMessage.assistant(r1.text()),
-                    ChatMessage.user("And his brother?")), true);
-            String answer = r1.text().strip();
-            String after = whole.substring(whole.indexOf(answer) + answer.length());
-            assertThat(after).startsWith(" </s>");
+            awaitIdle(e);
+            int[] whole = model.tokenizer().encode(template.render(List.of(ChatMessage.user("Who was Moses?"),
+                    ChatMessage.assistant(r1.text()), ChatMessage.user("And his brother?")), true), false);
             assertThat(r2.historyTokens()).as("the first turn stays").isEqualTo(r1.promptTokens() + r1.completionTokens());
-            assertThat(r2.promptTokens()).isEqualTo(model.tokenizer().encode(after, false).length);
+            assertThat(r2.historyTokens() + r2.promptTokens()).isEqualTo(whole.length);
+            assertThat(e.stats().tokensComputed() - computedBefore).as("the last answer token, the new text, 11 decodes")
+                    .isEqualTo(1 + r2.promptTokens() + 11);
+            assertThat(r2.tokenIds()).containsExactly(e.generate(whole, greedy(12)).result().tokenIds());
         }
         // An answer ended by an end id, which the template writes itself (" </s>" here): the id is
-        // dropped from the session before that text, rather than kept twice.
-        int third = -1;
+        // dropped from the session before that text, rather than kept twice; nothing else is recomputed.
+        int third;
         try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64));
              ChatSession chat = new ChatSession(e, template, null, 60)) {
             third = chat.send("Who was Moses?", greedy(12), text -> { }).tokenIds()[2];
@@ -258,8 +283,46 @@ class EngineTest {
              ChatSession chat = new ChatSession(e, template, null, 70)) {
             GenerationResult r1 = chat.send("Who was Moses?", greedy(12).withStopTokenIds(List.of(third)), text -> { });
             assertThat(r1.tokenIds()).hasSize(3).endsWith(third);
+            awaitIdle(e);
+            long computedBefore = e.stats().tokensComputed();
             GenerationResult r2 = chat.send("And his brother?", greedy(4), text -> { });
+            awaitIdle(e);
             assertThat(r2.historyTokens()).isEqualTo(r1.promptTokens() + r1.completionTokens() - 1);
+            assertThat(e.stats().tokensComputed() - computedBefore).isEqualTo(r2.promptTokens() + 3);
+        }
+    }
+
+    /**
+     * A template that changes an earlier answer (as reasoning templates strip {@code <think>}):
+     * the session's generated tokens no longer read as the conversation, so the turn is the whole
+     * conversation tokenized, and the session keeps only the tokens it shares with it.
+     */
+    @Test
+    void aTemplateThatRewritesEarlierAnswersGetsTheWholeConversation() throws InterruptedException {
+        ChatTemplate kjv = ChatTemplates.resolve(KJV, null);
+        ChatTemplate dropsFirstWord = new ChatTemplate() {
+            @Override
+            public String name() {
+                return "drops an answer's first word";
+            }
+
+            @Override
+            public String render(List<ChatMessage> messages, boolean generationPrompt) {
+                return kjv.render(messages.stream().map(m -> m.role().equals("assistant") && m.content().strip().contains(" ")
+                        ? ChatMessage.assistant(m.content().strip().substring(m.content().strip().indexOf(' ') + 1)) : m)
+                        .toList(), generationPrompt);
+            }
+        };
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64));
+             ChatSession chat = new ChatSession(e, dropsFirstWord, null, 80)) {
+            GenerationResult r1 = chat.send("Who was Moses?", greedy(12), text -> { });
+            assertThat(r1.text().strip()).contains(" ");
+            GenerationResult r2 = chat.send("And his brother?", greedy(8), text -> { });
+            int[] whole = model.tokenizer().encode(dropsFirstWord.render(List.of(ChatMessage.user("Who was Moses?"),
+                    ChatMessage.assistant(r1.text()), ChatMessage.user("And his brother?")), true), false);
+            assertThat(r2.historyTokens()).isLessThan(r1.promptTokens() + r1.completionTokens());
+            assertThat(r2.historyTokens() + r2.promptTokens()).isEqualTo(whole.length);
+            assertThat(r2.tokenIds()).containsExactly(e.generate(whole, greedy(8)).result().tokenIds());
         }
     }
 

@@ -115,6 +115,9 @@ public final class Scheduler {
         }
         int step = r.flags.step();
         if (step > s.length()) {
+            if (r.flags.sequenceEnd()) {
+                endNow(s);
+            }
             r.output.failed(new RequestRejectedException("step " + step + " is past the end of session " + r.sessionId
                     + ", which holds " + s.length() + " tokens"));
             return;
@@ -127,8 +130,8 @@ public final class Scheduler {
                     + " already in the session, " : "") + r.input.length + " new" + (needed > kept + r.input.length
                     ? ", 1 to answer" : "") + ") but the session length is " + sessionLen + "; shorten the prompt"
                     + (kept > 0 ? " or start over with a new session" : "");
-        } else if (r.input.length == 0
-                && (kept == s.length() ? s.cachedLength : Math.min(s.cachedLength, keptBlocks(kept) * blockSize)) == kept) {
+        } else if (r.input.length == 0 && (kept == s.length() ? s.cachedLength
+                : Math.min(s.cachedLength, Math.min(kept, blocksKeptByRewind(s, kept) * blockSize))) == kept) {
             problem = "the prompt is empty: give at least one token";
         }
         if (problem != null) {
@@ -149,21 +152,29 @@ public final class Scheduler {
         waiting.add(r);
     }
 
-    /** Blocks of a session rewound to {@code kept} tokens that keep their keys and values: the whole ones. */
-    private int keptBlocks(int kept) {
-        return kept / blockSize;
+    /**
+     * Blocks an idle session rewound to {@code kept} tokens keeps: the whole ones, and the one
+     * holding the kept tail where only this session holds it (never offered to the prefix
+     * cache: a listed block may be shared, so it is never written into).
+     */
+    private int blocksKeptByRewind(Session s, int kept) {
+        int whole = Math.min(kept / blockSize, s.blockCount);
+        if (whole < s.blockCount && kept % blockSize != 0 && whole >= s.registeredBlocks
+                && blocks.isValid(s.blocks[whole], s.blockIds[whole]) && !blocks.isListed(s.blocks[whole])) {
+            return whole + 1;
+        }
+        return whole;
     }
 
     /**
-     * Drops an idle session's history after its first {@code kept} tokens: the blocks past the
-     * whole ones kept are released (a partly kept block may be shared through the prefix cache,
-     * so it is never written into), and the kept tokens past them are computed again.
+     * Drops an idle session's history after its first {@code kept} tokens: the blocks past those
+     * {@link #blocksKeptByRewind} keeps are released, and kept tokens they held are computed again.
      */
     private void rewind(Session s, int kept) {
         if (kept == s.length()) {
             return;
         }
-        int keep = Math.min(keptBlocks(kept), s.blockCount);
+        int keep = blocksKeptByRewind(s, kept);
         if (keep < s.blockCount) {
             blocks.release(Arrays.copyOfRange(s.blocks, keep, s.blockCount),
                     Arrays.copyOfRange(s.blockIds, keep, s.blockCount), s.blockCount - keep);

@@ -43,11 +43,20 @@ final class InteractiveSessions {
      * client's next turn must not be refused as busy.
      */
     void cancel(long id) throws InterruptedException {
-        model.engine().cancel(id);
         Held held = sessions.get(id);
-        if (held != null && !held.lock.isHeldByCurrentThread() && held.lock.tryLock(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS)) {
-            held.lock.unlock();
-        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CANCEL_WAIT_SECONDS);
+        // Again and again: a turn that holds the session may not have reached the engine yet
+        // (a cancel right after it was sent), and would then run to its end.
+        do {
+            model.engine().cancel(id);
+            if (held == null || held.lock.isHeldByCurrentThread()) {
+                return;
+            }
+            if (held.lock.tryLock(20, TimeUnit.MILLISECONDS)) {
+                held.lock.unlock();
+                return;
+            }
+        } while (System.nanoTime() < deadline);
     }
 
     /** Locks the session (creating it if new) for one call; release with {@link #release}. */
