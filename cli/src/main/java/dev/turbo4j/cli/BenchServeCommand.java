@@ -179,6 +179,10 @@ final class BenchServeCommand implements Callable<Integer> {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             inFlight.acquire();
+            if (System.nanoTime() >= deadline) { // waited for a slot past --duration
+                inFlight.release();
+                break;
+            }
             Prompt prompt = prompts.get(i % prompts.size());
             requests.add(Thread.ofVirtual().name("bench-request-" + i).start(() -> {
                 try {
@@ -366,7 +370,10 @@ final class BenchServeCommand implements Callable<Integer> {
                 .map(s -> (s.e2e() - s.ttft()) * 1e3 / (s.completionTokens() - 1)).toList();
         List<Double> itl = ok.stream().flatMapToDouble(s -> Arrays.stream(s.itl())).mapToObj(t -> t * 1e3).toList();
         ObjectNode r = JSON.createObjectNode();
-        r.put("url", url).put("model", model).put("concurrency", concurrency).put("request_rate", requestRate).put("stream", stream)
+        // With --request-rate, concurrency is a cap only where one was given.
+        boolean capped = requestRate == null || spec.commandLine().getParseResult().hasMatchedOption("--concurrency");
+        r.put("url", url).put("model", model).put("concurrency", capped ? concurrency : null)
+                .put("request_rate", requestRate).put("stream", stream)
                 .put("requests", samples.size()).put("successful", ok.size()).put("failed", samples.size() - ok.size())
                 .put("duration_s", seconds).put("request_throughput", ok.size() / seconds)
                 .put("input_tokens", in).put("output_tokens", out).put("input_token_throughput", in / seconds)

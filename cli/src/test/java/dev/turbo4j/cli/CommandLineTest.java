@@ -416,6 +416,7 @@ class CommandLineTest {
             assertThat(rate.exit()).as(rate.err()).isZero();
             JsonNode rj = json.readTree(rate.out());
             assertThat(rj.get("request_rate").asDouble()).isEqualTo(50.0);
+            assertThat(rj.get("concurrency").isNull()).as("no cap was given").isTrue();
             assertThat(rj.get("successful").asInt()).isEqualTo(5);
             assertThat(rj.get("output_tokens").asInt()).isEqualTo(15);
             assertThat(run("bench", "serve", server.url(), "--request-rate", "20", "--concurrency", "1", "--num-prompts", "2",

@@ -53,7 +53,8 @@ public record ServedModel(Engine engine, String name, ChatTemplate template, lon
             int[] ids = tokenizer().encode(template.render(messages, true), false);
             if (ids.length == 0) {
                 throw ApiException.invalid(param, "the chat template rendered these messages as an empty prompt; check"
-                        + " their roles (most templates leave out a role they do not know)");
+                        + " their roles (most templates leave out a role they do not know, and some write a system"
+                        + " message only with a user message)");
             }
             return ids;
         } catch (ConversationRejectedException e) {
