@@ -150,6 +150,11 @@ public final class ChatSession implements AutoCloseable {
             throw e;
         } catch (InterruptedException e) {
             stream.cancel();
+            // The engine holds the session with an unknown part of this turn: the next turn starts
+            // it over, and close() still ends it. The unanswered message is not kept.
+            messages.removeLast();
+            started = true;
+            held = new int[0];
             throw e;
         } catch (RuntimeException e) {
             stream.cancel();

@@ -327,6 +327,35 @@ class EngineTest {
     }
 
     @Test
+    void aChatWhoseFirstTurnIsInterruptedGoesOnAndStillEndsItsSession() throws Exception {
+        ChatTemplate template = ChatTemplates.resolve(KJV, null);
+        try (Engine e = Engine.start(model, EngineConfig.defaults().withCacheMaxEntryCount(64))) {
+            ChatSession chat = new ChatSession(e, template, null, 90);
+            Thread turn = Thread.ofPlatform().start(() -> {
+                try {
+                    chat.send("Who was Moses?", greedy(500), text -> { });
+                } catch (InterruptedException expected) {
+                    // the interrupt this test sends
+                }
+            });
+            while (e.stats().running() == 0) {
+                Thread.sleep(2);
+            }
+            turn.interrupt();
+            turn.join();
+            // the interrupted answer stays, as a cancelled one does, and the chat goes on
+            GenerationResult next = chat.send("And his brother?", greedy(3), text -> { });
+            assertThat(next.completionTokens()).isEqualTo(3);
+            assertThat(next.historyTokens() + next.promptTokens()).isGreaterThan(model.tokenizer().encode(
+                    template.render(List.of(ChatMessage.user("And his brother?")), true), false).length);
+            chat.close();
+            awaitIdle(e);
+            assertThat(e.stats().sessions()).as("the session was ended, not leaked").isZero();
+            e.checkInvariants();
+        }
+    }
+
+    @Test
     void anEvictedSessionIsRecomputedTransparently() throws InterruptedException {
         int[] first = ids("And God said, Let there be light:");
         int[] second = model.tokenizer().encode(" and there was", false);
