@@ -63,7 +63,7 @@ public final class CompletionsHandler implements Handler {
         try (Admission.Ticket ticket = admission.enter()) {
             Echo[] echoes = new Echo[prompts.size()];
             for (int p = 0; p < prompts.size(); p++) {
-                echoes[p] = echo(prompts.get(p), echo, req.logprobs());
+                echoes[p] = echo(prompts.get(p), echo, req.logprobs(), !promptOnly);
             }
             String id = OpenAiIds.completion();
             long created = OpenAiIds.now();
@@ -88,11 +88,12 @@ public final class CompletionsHandler implements Handler {
     private record Echo(String text, CompletionLogprobs logprobs) {
     }
 
-    private Echo echo(int[] prompt, boolean echo, Integer logprobs) throws InterruptedException {
+    private Echo echo(int[] prompt, boolean echo, Integer logprobs, boolean answered) throws InterruptedException {
         if (!echo) {
             return new Echo("", null);
         }
-        model.checkLength(prompt.length, "prompt", false); // scored only; an answer is checked when submitted
+        // Checked before scoring: a prompt that leaves no room for the answer is refused without the work.
+        model.checkLength(prompt.length, "prompt", answered);
         CompletionLogprobs lp = logprobs == null ? null
                 : LogprobsMapper.prompt(prompt, model.engine().promptLogprobs(prompt, logprobs), tokenTexts, model.tokenizer());
         return new Echo(model.tokenizer().decode(prompt, true), lp);
