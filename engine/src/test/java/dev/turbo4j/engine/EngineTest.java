@@ -343,6 +343,7 @@ class EngineTest {
             }
             turn.interrupt();
             turn.join();
+            awaitIdle(e); // the cancel takes effect at the engine's next step
             // the interrupted answer stays, as a cancelled one does, and the chat goes on
             GenerationResult next = chat.send("And his brother?", greedy(3), text -> { });
             assertThat(next.completionTokens()).isEqualTo(3);
