@@ -18,9 +18,11 @@ import java.util.Objects;
  * int-vector load, a shift, a mask and a conversion; it is dequantized exactly with one FMA,
  * {@code q · scale + (−zero · scale)}, and stays 4-bit in memory.
  *
- * <p>Fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (its rows
+ * <p>At 512 bits, fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (its rows
  * read side by side from the layout's four planes) is unpacked in registers and multiplied with each token
- * while the packed bytes are in L1. From 4 to 31 tokens (batched decode): tokens in L2-sized
+ * while the packed bytes are in L1. Narrower vectors run every batch below the GEMM threshold
+ * token by token through {@link FoldedInt4Tiles} (a third faster than this path at 256 bits,
+ * where the 16-entry permute is missing). At 512 bits, from 4 to 31 tokens (batched decode): tokens in L2-sized
  * blocks; per block, each tile is dequantized once into F32 scratch and runs the 4 × 4
  * register tile of
  * {@link WidenedTiles}. These two paths add the same exact weights in the same order for every
@@ -60,22 +62,9 @@ final class SimdInt4Kernel implements Int4Kernel {
         WidenedTiles.Scratch scratch = WidenedTiles.Scratch.current();
         int firstTile = rowStart / TILE;
         int endTile = (rowEnd + TILE - 1) / TILE;
-        if (tokens < WidenedTiles.TOKENS) {
-            int tileParams = w.groupsPerRow() * TILE;
-            for (int block = firstTile; block < endTile; block += PARAM_TILES) {
-                int blockEnd = Math.min(endTile, block + PARAM_TILES);
-                // Here rather than in gemvTile: inlined there, its vector code would push the
-                // FMA loop past C2's inlining node budget. A block of tiles at a time, so that
-                // the tiles' loops run back to back rather than each waiting on its parameters.
-                float[] params = groupParams(w, block, blockEnd - block, scratch);
-                int n = (blockEnd - block) * tileParams;
-                for (int tile = block; tile < blockEnd; tile++) {
-                    for (int t = 0; t < tokens; t++) {
-                        gemvTile(w, tile, params, (tile - block) * tileParams, n, x, t * cols, scratch);
-                        store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
-                    }
-                }
-            }
+        // Below 512 bits the folded tile runs every batch below the GEMM threshold token by token.
+        if (tokens < (VECTORS_PER_CHUNK == 1 ? WidenedTiles.TOKENS : PanelGemm.MIN_TOKENS)) {
+            multiplyByToken(w, x, tokens, y, rowStart, rowEnd, scratch);
             return;
         }
         if (tokens >= PanelGemm.MIN_TOKENS) {
@@ -98,6 +87,43 @@ final class SimdInt4Kernel implements Int4Kernel {
                 }
                 for (; t < t1; t++) {
                     WidenedTiles.rows4Token1(widened, cols, x, t * cols, scratch.sums, scratch.accumulators);
+                    store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
+                }
+            }
+        }
+    }
+
+    /**
+     * Each tile with one token at a time, the tile's bytes in L1 for the next token: the GEMV
+     * tile at 512 bits, {@link FoldedInt4Tiles} below.
+     */
+    private static void multiplyByToken(Int4GroupWeight w, float[] x, int tokens, float[] y, int rowStart, int rowEnd,
+                                        WidenedTiles.Scratch scratch) {
+        int rows = w.rows();
+        int cols = w.cols();
+        int groups = w.groupsPerRow();
+        float[] xSums = null;
+        if (VECTORS_PER_CHUNK > 1) {
+            xSums = scratch.groupSums(tokens * groups);
+            FoldedInt4Tiles.groupSums(x, tokens, cols, w.groupSize(), xSums);
+        }
+        int tileParams = groups * TILE;
+        int endTile = (rowEnd + TILE - 1) / TILE;
+        for (int block = rowStart / TILE; block < endTile; block += PARAM_TILES) {
+            int blockEnd = Math.min(endTile, block + PARAM_TILES);
+            // Here rather than in gemvTile: inlined there, its vector code would push the
+            // FMA loop past C2's inlining node budget. A block of tiles at a time, so that
+            // the tiles' loops run back to back rather than each waiting on its parameters.
+            float[] params = groupParams(w, block, blockEnd - block, scratch);
+            int n = (blockEnd - block) * tileParams;
+            for (int tile = block; tile < blockEnd; tile++) {
+                int at = (tile - block) * tileParams;
+                for (int t = 0; t < tokens; t++) {
+                    if (VECTORS_PER_CHUNK == 1) {
+                        gemvTile(w, tile, params, at, n, x, t * cols, scratch);
+                    } else {
+                        FoldedInt4Tiles.gemvTile(w, tile, params, at, n, x, t * cols, xSums, t * groups, scratch);
+                    }
                     store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }

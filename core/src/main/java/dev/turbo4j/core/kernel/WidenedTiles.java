@@ -179,6 +179,7 @@ final class WidenedTiles {
         final float[] accumulators = new float[ROWS * TOKENS * F.length()];
         private float[] rows = new float[0];
         private float[] groupParams = new float[0];
+        private float[] groupSums = new float[0];
 
         static Scratch current() {
             return CURRENT.get();
@@ -190,6 +191,14 @@ final class WidenedTiles {
                 groupParams = new float[n];
             }
             return groupParams;
+        }
+
+        /** Room for n per-group sums of activations. */
+        float[] groupSums(int n) {
+            if (groupSums.length < n) {
+                groupSums = new float[n];
+            }
+            return groupSums;
         }
 
         /** Room for 4 widened rows of {@code cols} floats. */
