@@ -89,10 +89,10 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             e3 = evens(p3).fma(xe, e3);
             o3 = odds(p3).fma(xo, o3);
         }
-        y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last) * step] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last) * step] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last) * step] = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        y[yOff] = VectorOps.sumLanes(e0.add(o0));
+        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(e1.add(o1));
+        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(e2.add(o2));
+        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(e3.add(o3));
     }
 
     /** Widens each weight vector once for both tokens: 16 accumulators, 4 weight loads per 16 FMAs. */
@@ -146,14 +146,14 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             p3 = wo.fma(yo, p3);
         }
         int yOff2 = yOff + yStride;
-        y[yOff] = e0.add(o0).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last) * step] = e1.add(o1).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last) * step] = e2.add(o2).reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last) * step] = e3.add(o3).reduceLanes(VectorOperators.ADD);
-        y[yOff2] = f0.add(p0).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(1, last) * step] = f1.add(p1).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(2, last) * step] = f2.add(p2).reduceLanes(VectorOperators.ADD);
-        y[yOff2 + Math.min(3, last) * step] = f3.add(p3).reduceLanes(VectorOperators.ADD);
+        y[yOff] = VectorOps.sumLanes(e0.add(o0));
+        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(e1.add(o1));
+        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(e2.add(o2));
+        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(e3.add(o3));
+        y[yOff2] = VectorOps.sumLanes(f0.add(p0));
+        y[yOff2 + Math.min(1, last) * step] = VectorOps.sumLanes(f1.add(p1));
+        y[yOff2 + Math.min(2, last) * step] = VectorOps.sumLanes(f2.add(p2));
+        y[yOff2 + Math.min(3, last) * step] = VectorOps.sumLanes(f3.add(p3));
     }
 
     /**
@@ -203,14 +203,14 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             be3 = web.fma(e3, be3);
             bo3 = wob.fma(o3, bo3);
         }
-        y[yA] = ae0.add(ao0).reduceLanes(VectorOperators.ADD);
-        y[yA + yStride] = ae1.add(ao1).reduceLanes(VectorOperators.ADD);
-        y[yA + 2 * yStride] = ae2.add(ao2).reduceLanes(VectorOperators.ADD);
-        y[yA + 3 * yStride] = ae3.add(ao3).reduceLanes(VectorOperators.ADD);
-        y[yB] = be0.add(bo0).reduceLanes(VectorOperators.ADD);
-        y[yB + yStride] = be1.add(bo1).reduceLanes(VectorOperators.ADD);
-        y[yB + 2 * yStride] = be2.add(bo2).reduceLanes(VectorOperators.ADD);
-        y[yB + 3 * yStride] = be3.add(bo3).reduceLanes(VectorOperators.ADD);
+        y[yA] = VectorOps.sumLanes(ae0.add(ao0));
+        y[yA + yStride] = VectorOps.sumLanes(ae1.add(ao1));
+        y[yA + 2 * yStride] = VectorOps.sumLanes(ae2.add(ao2));
+        y[yA + 3 * yStride] = VectorOps.sumLanes(ae3.add(ao3));
+        y[yB] = VectorOps.sumLanes(be0.add(bo0));
+        y[yB + yStride] = VectorOps.sumLanes(be1.add(bo1));
+        y[yB + 2 * yStride] = VectorOps.sumLanes(be2.add(bo2));
+        y[yB + 3 * yStride] = VectorOps.sumLanes(be3.add(bo3));
     }
 
     @Override

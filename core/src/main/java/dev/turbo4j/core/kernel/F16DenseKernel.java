@@ -99,8 +99,8 @@ final class F16DenseKernel extends HalfDenseKernel {
             eb = evens(pb).fma(xe, eb);
             ob = odds(pb).fma(xo, ob);
         }
-        y[yA] = ea.add(oa).reduceLanes(VectorOperators.ADD);
-        y[yB] = eb.add(ob).reduceLanes(VectorOperators.ADD);
+        y[yA] = VectorOps.sumLanes(ea.add(oa));
+        y[yB] = VectorOps.sumLanes(eb.add(ob));
     }
 
     @Override

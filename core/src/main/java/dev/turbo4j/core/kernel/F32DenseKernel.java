@@ -60,10 +60,10 @@ final class F32DenseKernel extends SimdDenseKernel {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + b, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(xv, a3);
         }
-        y[yOff] = a0.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(1, last) * step] = a1.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(2, last) * step] = a2.reduceLanes(VectorOperators.ADD);
-        y[yOff + Math.min(3, last) * step] = a3.reduceLanes(VectorOperators.ADD);
+        y[yOff] = VectorOps.sumLanes(a0);
+        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(a1);
+        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(a2);
+        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(a3);
     }
 
     @Override

@@ -46,7 +46,7 @@ final class FoldedInt4Tiles {
                 for (int c = L; c < groupSize; c += L) {
                     s = s.add(FloatVector.fromArray(F, x, c0 + c));
                 }
-                sums[t * groups + g] = s.reduceLanes(VectorOperators.ADD);
+                sums[t * groups + g] = VectorOps.sumLanes(s);
             }
         }
     }

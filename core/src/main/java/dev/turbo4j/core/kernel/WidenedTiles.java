@@ -147,10 +147,10 @@ final class WidenedTiles {
     // The constants of sum4, each its own static final field so that C2 compiles them in.
     private static final VectorMask<Float> UPPER_HALF = lanesWithBit(F.length() / 2);
     private static final VectorMask<Float> UPPER_QUARTERS = lanesWithBit(F.length() / 4);
-    private static final VectorShuffle<Float> SWAP_HALVES = laneXor(F.length() / 2);
-    private static final VectorShuffle<Float> SWAP_QUARTERS = laneXor(F.length() / 4);
-    private static final VectorShuffle<Float> SWAP_EIGHTHS = laneXor(F.length() / 8);
-    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = laneXor(F.length() / 16);
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorOps.laneXor(F.length() / 2);
+    private static final VectorShuffle<Float> SWAP_QUARTERS = VectorOps.laneXor(F.length() / 4);
+    private static final VectorShuffle<Float> SWAP_EIGHTHS = VectorOps.laneXor(F.length() / 8);
+    private static final VectorShuffle<Float> SWAP_SIXTEENTHS = VectorOps.laneXor(F.length() / 16);
     /** Lanes 0..3 take the first lanes of the quarters holding a0, a1, a2, a3 (quarters 0, 2, 1, 3). */
     private static final VectorShuffle<Float> QUARTER_STARTS = VectorShuffle.fromOp(F,
             j -> new int[] {0, 2, 1, 3}[j % 4] * (F.length() / 4));
@@ -162,11 +162,6 @@ final class WidenedTiles {
             set[j] = (j & bit) != 0;
         }
         return VectorMask.fromArray(F, set, 0);
-    }
-
-    /** Lane j takes lane j ^ h (h = 0, where the vector is too narrow to need it: the identity). */
-    private static VectorShuffle<Float> laneXor(int h) {
-        return VectorShuffle.fromOp(F, j -> j ^ h);
     }
 
     /** Per-thread scratch: widened rows, a tile's sums and group parameters; reused, never shrunk. */

@@ -1,6 +1,7 @@
 package dev.turbo4j.core.kvcache;
 
 import dev.turbo4j.core.kernel.SimdSpecies;
+import dev.turbo4j.core.kernel.VectorOps;
 import dev.turbo4j.core.memory.LargePages;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -139,7 +140,7 @@ public abstract sealed class PagedKvCache implements KvCache permits F32KvCache,
 
     /** Reduces a vector accumulator and adds the scalar tail of a dot product. */
     protected static float sum(FloatVector acc) {
-        return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        return VectorOps.sumLanes(acc);
     }
 
     @Override

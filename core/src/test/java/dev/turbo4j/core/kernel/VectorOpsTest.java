@@ -1,5 +1,6 @@
 package dev.turbo4j.core.kernel;
 
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -134,6 +135,67 @@ class VectorOpsTest {
         for (int i = 0; i < expected.length; i++) {
             assertThat(actual[i]).as("n=%d i=%d", n, i)
                     .isCloseTo(expected[i], within(relative * Math.max(1f, Math.abs(expected[i]))));
+        }
+    }
+
+    /**
+     * The lanes are added in sumLanes' fixed order (halves, then their halves, ...), on the first
+     * calls (interpreted, if nothing compiled it yet) and after many (compiled):
+     * reduceLanes(ADD) gave a different sum for half of these vectors once C2 had compiled it.
+     */
+    @Test
+    void sumLanesAddsInOneOrderInterpretedOrCompiled() {
+        int lanes = SimdSpecies.FLOAT_LANES;
+        float[] x = new float[lanes * 500];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextGaussian() * (1 << random.nextInt(20)));
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int v = 0; v < 500; v++) {
+                float[] s = java.util.Arrays.copyOfRange(x, v * lanes, (v + 1) * lanes);
+                for (int h = lanes / 2; h >= 1; h /= 2) {
+                    float[] next = new float[lanes];
+                    for (int j = 0; j < lanes; j++) {
+                        next[j] = s[j] + s[j ^ h];
+                    }
+                    s = next;
+                }
+                float sum = VectorOps.sumLanes(FloatVector.fromArray(SimdSpecies.FLOAT, x, v * lanes));
+                assertThat(Float.floatToRawIntBits(sum)).as("round %d vector %d", round, v)
+                        .isEqualTo(Float.floatToRawIntBits(s[0]));
+            }
+            for (int k = 0; k < 200_000; k++) { // enough calls for C2 to compile sumLanes
+                VectorOps.sumLanes(FloatVector.fromArray(SimdSpecies.FLOAT, x, (k % 500) * lanes));
+            }
+        }
+    }
+
+    /** Within 2 ulps of Math.exp over the range, and 0, infinity and NaN at the edges. */
+    @Test
+    void expIsWithinTwoUlpsOfMathExp() {
+        int lanes = SimdSpecies.FLOAT_LANES;
+        float[] x = new float[lanes * 1000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -87f + 175f * random.nextFloat();
+        }
+        float[] e = new float[x.length];
+        for (int i = 0; i < x.length; i += lanes) {
+            VectorOps.exp(FloatVector.fromArray(SimdSpecies.FLOAT, x, i)).intoArray(e, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            float expected = (float) Math.exp(x[i]);
+            assertThat(e[i]).as("e^%s", x[i]).isCloseTo(expected, within(2 * Math.ulp(expected)));
+        }
+        float[] edges = new float[lanes];
+        float[] in = {Float.NaN, Float.NEGATIVE_INFINITY, -200f, 0f, 200f, Float.POSITIVE_INFINITY};
+        for (int j = 0; j < lanes; j++) {
+            edges[j] = in[j % in.length];
+        }
+        float[] out = new float[lanes];
+        VectorOps.exp(FloatVector.fromArray(SimdSpecies.FLOAT, edges, 0)).intoArray(out, 0);
+        for (int j = 0; j < lanes; j++) {
+            float expected = Float.isNaN(edges[j]) ? Float.NaN : (float) Math.exp(edges[j]);
+            assertThat(Float.floatToIntBits(out[j])).as("e^%s", edges[j]).isEqualTo(Float.floatToIntBits(expected));
         }
     }
 }
