@@ -2,7 +2,6 @@ package dev.turbo4j.core.kernel;
 
 import dev.turbo4j.core.tensor.DType;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
