@@ -30,9 +30,13 @@ final class PanelGemm {
 
     /**
      * Weight rows per wide tile: 12 (24 accumulators, 2 activation loads per 24 FMAs) where
-     * 512-bit vectors mean 32 vector registers; 6 below, where AVX2 has 16.
+     * 512-bit vectors mean 32 vector registers; 4 below, where AVX2 has 16. C2 loads every
+     * row's broadcast weight at the top of the loop body, so the tile needs 2 registers per
+     * row plus the activations': with 6 or 5 rows it kept one or two accumulators on the stack,
+     * whose store-and-reload each column doubled the loop's latency (BF16 8192 x 2048 at 128
+     * tokens: 66 ms with 6 rows, 31 ms with 4, about the FMA peak).
      */
-    static final int ROWS = SimdSpecies.bits() >= 512 ? 12 : 6;
+    static final int ROWS = SimdSpecies.bits() >= 512 ? 12 : 4;
     /** Tokens per wide tile: two vectors. */
     static final int TOKENS = 2 * L;
     /**
@@ -59,8 +63,12 @@ final class PanelGemm {
      */
     static final int BLOCK_TOKENS = 8 * TOKENS;
 
-    /** From this many tokens on the wide tile is used; below, its token panels would be mostly padding. */
-    static final int MIN_TOKENS = 32;
+    /**
+     * From one full token panel on the wide tile is used; below, its panels would be mostly
+     * padding. At 256 bits it then serves 16-token decode batches too: 17% faster there than the
+     * narrow tile on the Qwen2.5-0.5B MLP shapes (JMH, BF16, 2 threads), and equal at 24.
+     */
+    static final int MIN_TOKENS = TOKENS;
     /**
      * From this many tokens on the narrow tile beats the GEMV tiles (each widened weight is
      * reused by a whole vector of tokens rather than two). Measured for BF16 4864 x 896 and
@@ -312,7 +320,7 @@ final class PanelGemm {
         if (ROWS == 12) {
             accumulate12(w, x, xPanel, kc, sums, at, carry);
         } else {
-            accumulate6(w, x, xPanel, kc, sums, at, carry);
+            accumulate4(w, x, xPanel, kc, sums, at, carry);
         }
     }
 
@@ -456,21 +464,17 @@ final class PanelGemm {
         a1b.intoArray(sums, at + 11 * TOKENS + L);
     }
 
-    /** 6 rows: 12 accumulators, for 16 vector registers (AVX2). */
-    private static void accumulate6(float[] w, float[] x, int xPanel, int kc, float[] sums, int at,
+    /** 4 rows: 8 accumulators, for 16 vector registers (AVX2). */
+    private static void accumulate4(float[] w, float[] x, int xPanel, int kc, float[] sums, int at,
                                      boolean carry) {
         FloatVector a00 = start(sums, at, carry);
         FloatVector a01 = start(sums, at + TOKENS, carry);
         FloatVector a02 = start(sums, at + 2 * TOKENS, carry);
         FloatVector a03 = start(sums, at + 3 * TOKENS, carry);
-        FloatVector a04 = start(sums, at + 4 * TOKENS, carry);
-        FloatVector a05 = start(sums, at + 5 * TOKENS, carry);
         FloatVector a10 = start(sums, at + L, carry);
         FloatVector a11 = start(sums, at + TOKENS + L, carry);
         FloatVector a12 = start(sums, at + 2 * TOKENS + L, carry);
         FloatVector a13 = start(sums, at + 3 * TOKENS + L, carry);
-        FloatVector a14 = start(sums, at + 4 * TOKENS + L, carry);
-        FloatVector a15 = start(sums, at + 5 * TOKENS + L, carry);
         for (int c = 0; c < kc; c++) {
             int xc = xPanel + c * TOKENS;
             FloatVector x0 = FloatVector.fromArray(F, x, xc);
@@ -487,12 +491,6 @@ final class PanelGemm {
             b = FloatVector.broadcast(F, w[3 * COLUMNS + c]);
             a03 = x0.fma(b, a03);
             a13 = x1.fma(b, a13);
-            b = FloatVector.broadcast(F, w[4 * COLUMNS + c]);
-            a04 = x0.fma(b, a04);
-            a14 = x1.fma(b, a14);
-            b = FloatVector.broadcast(F, w[5 * COLUMNS + c]);
-            a05 = x0.fma(b, a05);
-            a15 = x1.fma(b, a15);
         }
         a00.intoArray(sums, at);
         a10.intoArray(sums, at + L);
@@ -502,9 +500,5 @@ final class PanelGemm {
         a12.intoArray(sums, at + 2 * TOKENS + L);
         a03.intoArray(sums, at + 3 * TOKENS);
         a13.intoArray(sums, at + 3 * TOKENS + L);
-        a04.intoArray(sums, at + 4 * TOKENS);
-        a14.intoArray(sums, at + 4 * TOKENS + L);
-        a05.intoArray(sums, at + 5 * TOKENS);
-        a15.intoArray(sums, at + 5 * TOKENS + L);
     }
 }
