@@ -39,14 +39,17 @@ final class Bf16DenseKernel extends HalfDenseKernel {
      * (Qwen2.5-0.5B shapes, 2 threads, weights from DRAM: 4864 x 896 at 12 tokens 0.84 ms
      * against 1.12-1.20 ms); at 16 they are even on K = 896 and the GEMM tile wins on K = 4864.
      * With its activations cache-line aligned ({@link ArrayAlignment}) the GEMV path wins up to
-     * about 28 tokens (4864 x 896 at 16 tokens 0.91 against 1.18 ms, at 24 1.23 against 1.77 ms).
+     * about 28 tokens on AMD's AVX-512 (4864 x 896 at 16 tokens 0.91 against 1.18 ms, at 24 1.23
+     * against 1.77 ms), but on Intel's only up to 15 (Xeon with AMX, 4864 x 896 at 16 tokens
+     * 1.62-1.73 against 1.27-1.36 ms; at 12 the GEMV path still wins, 1.00 against 1.18-1.20 ms
+     * on 896 x 4864), where the GEMM tile from 16 made 16-sequence decoding 12% faster.
      */
+    private static final int GEMM_MIN_TOKENS =
+            ArrayAlignment.FLOAT_START > 0 && CpuVendor.CURRENT != CpuVendor.INTEL ? 28 : 16;
+
     @Override
     int gemmMinTokens() {
-        if (!fourTokenTiles()) {
-            return super.gemmMinTokens();
-        }
-        return ArrayAlignment.FLOAT_START > 0 ? 28 : 16;
+        return fourTokenTiles() ? GEMM_MIN_TOKENS : super.gemmMinTokens();
     }
 
     /** The even-column (low) halves of each pair, as floats. */
