@@ -150,6 +150,15 @@ final class PanelGemm {
         }
     }
 
+    /**
+     * The widening and the FMAs run one after the other, and from DRAM they take about equally long
+     * (BF16 4864 x 896 at 16 tokens on a 2-core Xeon: 0.59 ms FMAs alone, 0.64 ms widening alone,
+     * 1.36 ms both). Widening the next panel inside the FMA loop does not overlap them: Java has no
+     * prefetch, so each miss in that loop holds up retirement. Fused loops measured 1.38-1.75 ms,
+     * whether they interleaved 3, 8 or 16 vectors per 8 columns, and whether the blocks were 512 or
+     * 1,024 columns wide. Unrolled to 2 or 4 columns, the loop grew past what C2 inlines, and its
+     * vectors were boxed (about 7 ms).
+     */
     private static void multiplyNarrow(RowPacker packer, boolean pairOrder, int rows, int cols, float[] x,
                                        int tokens, float[] y, int rowStart, int rowEnd) {
         Tile tile = Tile.NARROW;
