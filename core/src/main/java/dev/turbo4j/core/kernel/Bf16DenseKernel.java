@@ -21,6 +21,7 @@ import java.nio.ByteOrder;
 final class Bf16DenseKernel extends HalfDenseKernel {
     private static final VectorSpecies<Integer> I = SimdSpecies.INT;
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
+    private static final int L = SimdSpecies.FLOAT_LANES;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort SHORT_ELEMENT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
@@ -42,7 +43,10 @@ final class Bf16DenseKernel extends HalfDenseKernel {
      * about 28 tokens on AMD's AVX-512 (4864 x 896 at 16 tokens 0.91 against 1.18 ms, at 24 1.23
      * against 1.77 ms), but on Intel's only up to 15 (Xeon with AMX, 4864 x 896 at 16 tokens
      * 1.62-1.73 against 1.27-1.36 ms; at 12 the GEMV path still wins, 1.00 against 1.18-1.20 ms
-     * on 896 x 4864), where the GEMM tile from 16 made 16-sequence decoding 12% faster.
+     * on 896 x 4864), where the GEMM tile from 16 made 16-sequence decoding 12% faster. With the
+     * tiles' sums no longer boxed (see {@link VectorOps#sumLanes(float[], int)}) the GEMV path
+     * at 16 tokens came even on that Xeon (1.08 and 1.11 ms against 1.23 and 1.04), and 16
+     * sequences decoded no faster with it, so the threshold stayed.
      */
     private static final int GEMM_MIN_TOKENS =
             ArrayAlignment.FLOAT_START > 0 && CpuVendor.CURRENT != CpuVendor.INTEL ? 28 : 16;
@@ -92,10 +96,12 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             e3 = evens(p3).fma(xe, e3);
             o3 = odds(p3).fma(xo, o3);
         }
-        y[yOff] = VectorOps.sumLanes(e0.add(o0));
-        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(e1.add(o1));
-        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(e2.add(o2));
-        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(e3.add(o3));
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        e0.add(o0).intoArray(lanes, 0);
+        e1.add(o1).intoArray(lanes, L);
+        e2.add(o2).intoArray(lanes, 2 * L);
+        e3.add(o3).intoArray(lanes, 3 * L);
+        storeRowSums(lanes, 0, y, yOff, step, last);
     }
 
     /** Widens each weight vector once for both tokens: 16 accumulators, 4 weight loads per 16 FMAs. */
@@ -148,15 +154,17 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             f3 = we.fma(ye, f3);
             p3 = wo.fma(yo, p3);
         }
-        int yOff2 = yOff + yStride;
-        y[yOff] = VectorOps.sumLanes(e0.add(o0));
-        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(e1.add(o1));
-        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(e2.add(o2));
-        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(e3.add(o3));
-        y[yOff2] = VectorOps.sumLanes(f0.add(p0));
-        y[yOff2 + Math.min(1, last) * step] = VectorOps.sumLanes(f1.add(p1));
-        y[yOff2 + Math.min(2, last) * step] = VectorOps.sumLanes(f2.add(p2));
-        y[yOff2 + Math.min(3, last) * step] = VectorOps.sumLanes(f3.add(p3));
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        e0.add(o0).intoArray(lanes, 0);
+        e1.add(o1).intoArray(lanes, L);
+        e2.add(o2).intoArray(lanes, 2 * L);
+        e3.add(o3).intoArray(lanes, 3 * L);
+        f0.add(p0).intoArray(lanes, 4 * L);
+        f1.add(p1).intoArray(lanes, 5 * L);
+        f2.add(p2).intoArray(lanes, 6 * L);
+        f3.add(p3).intoArray(lanes, 7 * L);
+        storeRowSums(lanes, 0, y, yOff, step, last);
+        storeRowSums(lanes, 4 * L, y, yOff + yStride, step, last);
     }
 
     /**
@@ -206,14 +214,19 @@ final class Bf16DenseKernel extends HalfDenseKernel {
             be3 = web.fma(e3, be3);
             bo3 = wob.fma(o3, bo3);
         }
-        y[yA] = VectorOps.sumLanes(ae0.add(ao0));
-        y[yA + yStride] = VectorOps.sumLanes(ae1.add(ao1));
-        y[yA + 2 * yStride] = VectorOps.sumLanes(ae2.add(ao2));
-        y[yA + 3 * yStride] = VectorOps.sumLanes(ae3.add(ao3));
-        y[yB] = VectorOps.sumLanes(be0.add(bo0));
-        y[yB + yStride] = VectorOps.sumLanes(be1.add(bo1));
-        y[yB + 2 * yStride] = VectorOps.sumLanes(be2.add(bo2));
-        y[yB + 3 * yStride] = VectorOps.sumLanes(be3.add(bo3));
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        ae0.add(ao0).intoArray(lanes, 0);
+        ae1.add(ao1).intoArray(lanes, L);
+        ae2.add(ao2).intoArray(lanes, 2 * L);
+        ae3.add(ao3).intoArray(lanes, 3 * L);
+        be0.add(bo0).intoArray(lanes, 4 * L);
+        be1.add(bo1).intoArray(lanes, 5 * L);
+        be2.add(bo2).intoArray(lanes, 6 * L);
+        be3.add(bo3).intoArray(lanes, 7 * L);
+        for (int j = 0; j < 4; j++) {
+            y[yA + j * yStride] = VectorOps.sumLanes(lanes, j * L);
+            y[yB + j * yStride] = VectorOps.sumLanes(lanes, (4 + j) * L);
+        }
     }
 
     @Override

@@ -99,8 +99,11 @@ final class F16DenseKernel extends HalfDenseKernel {
             eb = evens(pb).fma(xe, eb);
             ob = odds(pb).fma(xo, ob);
         }
-        y[yA] = VectorOps.sumLanes(ea.add(oa));
-        y[yB] = VectorOps.sumLanes(eb.add(ob));
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        ea.add(oa).intoArray(lanes, 0);
+        eb.add(ob).intoArray(lanes, SimdSpecies.FLOAT_LANES);
+        y[yA] = VectorOps.sumLanes(lanes, 0);
+        y[yB] = VectorOps.sumLanes(lanes, SimdSpecies.FLOAT_LANES);
     }
 
     @Override

@@ -59,10 +59,12 @@ final class F32DenseKernel extends SimdDenseKernel {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + b, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(xv, a3);
         }
-        y[yOff] = VectorOps.sumLanes(a0);
-        y[yOff + Math.min(1, last) * step] = VectorOps.sumLanes(a1);
-        y[yOff + Math.min(2, last) * step] = VectorOps.sumLanes(a2);
-        y[yOff + Math.min(3, last) * step] = VectorOps.sumLanes(a3);
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        storeRowSums(lanes, 0, y, yOff, step, last);
     }
 
     @Override

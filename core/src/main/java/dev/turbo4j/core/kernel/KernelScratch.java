@@ -16,6 +16,10 @@ final class KernelScratch {
     private float[] shardInput = new float[0];
     private float[] shardSums = new float[0];
     private int[] rowOffsets = new int[0];
+    private final float[] accumulatorLanes = new float[MAX_ACCUMULATORS * SimdSpecies.FLOAT_LANES];
+
+    /** Accumulators a GEMV tile stores at once for {@link VectorOps#sumLanes(float[], int)}. */
+    static final int MAX_ACCUMULATORS = 8;
 
     private KernelScratch() {
     }
@@ -23,6 +27,14 @@ final class KernelScratch {
     /** This thread's arrays. */
     static KernelScratch current() {
         return CURRENT.get();
+    }
+
+    /**
+     * Room for a GEMV tile's {@link #MAX_ACCUMULATORS} accumulators, vector i at i *
+     * {@link SimdSpecies#FLOAT_LANES}; contents undefined.
+     */
+    float[] accumulatorLanes() {
+        return accumulatorLanes;
     }
 
     /** Activations in a kernel's own column order; at least size floats, contents undefined. */

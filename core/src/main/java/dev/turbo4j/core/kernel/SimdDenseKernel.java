@@ -141,6 +141,16 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         rows4Token1(w, cols, row0, step, rowCount, n, xk, xOff + xStride, y, yOff + yStride);
     }
 
+    /**
+     * y[yOff + i step] = the lane sum of the accumulator stored at lanes[at + i L], for rows
+     * i = 0..last of a {@link #rows4Token1} tile (its accumulators past the last row repeat it).
+     */
+    static void storeRowSums(float[] lanes, int at, float[] y, int yOff, int step, int last) {
+        for (int i = 0; i <= last; i++) {
+            y[yOff + i * step] = VectorOps.sumLanes(lanes, at + i * SimdSpecies.FLOAT_LANES);
+        }
+    }
+
     /** Whether {@link #rows2Tokens4} has its own loop; without one, tokens go two at a time. */
     boolean fourTokenTiles() {
         return false;

@@ -53,6 +53,16 @@ public final class VectorOps {
     }
 
     /**
+     * {@link #sumLanes(FloatVector)} of the vector stored at lanes[offset ..), summed in the same
+     * order. For tiles with many accumulators: C2 inlines only the first few of their sumLanes
+     * calls (its node budget is spent on the loop) and boxes the vector passed to each of the
+     * others; stored first, the vectors are passed as one array and nothing is allocated.
+     */
+    public static float sumLanes(float[] lanes, int offset) {
+        return sumLanes(FloatVector.fromArray(F, lanes, offset));
+    }
+
+    /**
      * e^x per lane, from lane-wise arithmetic only (Cephes' expf: x = n ln 2 + r, a degree-7
      * polynomial in r, 2^n from the exponent bits; within 2 ulp of Math.exp), for the reason of
      * {@link #sumLanes}: the JDK's vector EXP is an SVML stub compiled and Math.exp interpreted,

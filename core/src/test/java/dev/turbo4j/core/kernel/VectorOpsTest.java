@@ -163,9 +163,13 @@ class VectorOpsTest {
                 float sum = VectorOps.sumLanes(FloatVector.fromArray(SimdSpecies.FLOAT, x, v * lanes));
                 assertThat(Float.floatToRawIntBits(sum)).as("round %d vector %d", round, v)
                         .isEqualTo(Float.floatToRawIntBits(s[0]));
+                // The GEMV tiles store their accumulators and sum them from the array, in the same order.
+                assertThat(Float.floatToRawIntBits(VectorOps.sumLanes(x, v * lanes))).as("stored, round %d vector %d", round, v)
+                        .isEqualTo(Float.floatToRawIntBits(s[0]));
             }
             for (int k = 0; k < 200_000; k++) { // enough calls for C2 to compile sumLanes
                 VectorOps.sumLanes(FloatVector.fromArray(SimdSpecies.FLOAT, x, (k % 500) * lanes));
+                VectorOps.sumLanes(x, (k % 500) * lanes);
             }
         }
     }
