@@ -14,20 +14,15 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * SIMD kernel for {@link Int4GroupWeight}. A weight vector of L consecutive columns is one
- * int-vector load, a shift, a mask and a conversion; it is dequantized exactly with one FMA,
- * {@code q · scale + (−zero · scale)}, and stays 4-bit in memory.
+ * SIMD kernel for {@link Int4GroupWeight}; the 4-bit weights stay 4-bit in memory.
  *
- * <p>At 512 bits, fewer than 4 tokens (decode) take the fused GEMV path: a 4-row tile at a time (its rows
- * read side by side from the layout's four planes) is unpacked in registers and multiplied with each token
- * while the packed bytes are in L1. Narrower vectors run every batch below the GEMM threshold
- * token by token through {@link FoldedInt4Tiles} (a third faster than this path at 256 bits,
- * where the 16-entry permute is missing). At 512 bits, from 4 to 31 tokens (batched decode): tokens in L2-sized
- * blocks; per block, each tile is dequantized once into F32 scratch and runs the 4 × 4
- * register tile of
- * {@link WidenedTiles}. These two paths add the same exact weights in the same order for every
- * (row, token), so decode results do not depend on the batch. Prefills of 32 tokens and more
- * dequantize row panels for {@link PanelGemm}, as the dense kernels do.
+ * <p>Below the GEMM threshold (decode, batched or not) each 4-row tile runs token by token
+ * through {@link FoldedInt4Tiles}, which unpacks the nibbles in registers while the tile's bytes
+ * are in L1 and applies each group's scale and zero point once per group. Every token's sums
+ * are computed the same way whatever the batch, so decode results do not depend on it. Prefills
+ * of {@link PanelGemm#MIN_TOKENS} tokens and more dequantize row panels for {@link PanelGemm}, as
+ * the dense kernels do: at 512 bits a chunk's nibble runs by one permute each from the group's
+ * 16-entry table of q · scale − zero · scale, below by a shift, a mask, a conversion and an FMA.
  */
 final class SimdInt4Kernel implements Int4Kernel {
     private static final VectorSpecies<Float> F = SimdSpecies.FLOAT;
@@ -43,6 +38,8 @@ final class SimdInt4Kernel implements Int4Kernel {
             VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final int TILE = Int4GroupWeight.TILE_ROWS;
+    /** What the folded tiles add to each zero point: their offset is −(zero + 16)/16. */
+    private static final int ZERO_SHIFT = (int) FoldedInt4Tiles.NIBBLE_STEP;
     /** Tiles whose group parameters the GEMV path converts at a time. */
     private static final int PARAM_TILES = 16;
     /** 0, 1, .., 15 (at 512 bits, where the lookup path runs). */
@@ -59,54 +56,22 @@ final class SimdInt4Kernel implements Int4Kernel {
         if (rowStart == rowEnd || tokens == 0) {
             return;
         }
-        WidenedTiles.Scratch scratch = WidenedTiles.Scratch.current();
-        int firstTile = rowStart / TILE;
-        int endTile = (rowEnd + TILE - 1) / TILE;
-        // Below 512 bits the folded tile runs every batch below the GEMM threshold token by token.
-        if (tokens < (VECTORS_PER_CHUNK == 1 ? WidenedTiles.TOKENS : PanelGemm.MIN_TOKENS)) {
-            multiplyByToken(w, x, tokens, y, rowStart, rowEnd, scratch);
-            return;
-        }
         if (tokens >= PanelGemm.MIN_TOKENS) {
             PanelGemm.multiply((row0, rowCount, k0, kc, panel, stride) -> packRows(w, row0, rowCount, k0, kc, panel, stride),
                     false, rows, cols, x, tokens, y, rowStart, rowEnd);
             return;
         }
-        float[] widened = scratch.rows(cols);
-        int block = WidenedTiles.tokenBlock(cols);
-        for (int t0 = 0; t0 < tokens; t0 += block) {
-            int t1 = Math.min(tokens, t0 + block);
-            for (int tile = firstTile; tile < endTile; tile++) {
-                packRows(w, tile * TILE, TILE, 0, cols, widened, cols);
-                int t = t0;
-                for (; t + WidenedTiles.TOKENS <= t1; t += WidenedTiles.TOKENS) {
-                    WidenedTiles.rows4Tokens4(widened, cols, x, t * cols, scratch.sums, scratch.accumulators);
-                    for (int j = 0; j < WidenedTiles.TOKENS; j++) {
-                        store(scratch.sums, j * TILE, y, (t + j) * rows, tile, rowStart, rowEnd);
-                    }
-                }
-                for (; t < t1; t++) {
-                    WidenedTiles.rows4Token1(widened, cols, x, t * cols, scratch.sums, scratch.accumulators);
-                    store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
-                }
-            }
-        }
+        multiplyByToken(w, x, tokens, y, rowStart, rowEnd, WidenedTiles.Scratch.current());
     }
 
-    /**
-     * Each tile with one token at a time, the tile's bytes in L1 for the next token: the GEMV
-     * tile at 512 bits, {@link FoldedInt4Tiles} below.
-     */
+    /** Each tile ({@link FoldedInt4Tiles}) with one token at a time, the tile's bytes in L1 for the next token. */
     private static void multiplyByToken(Int4GroupWeight w, float[] x, int tokens, float[] y, int rowStart, int rowEnd,
                                         WidenedTiles.Scratch scratch) {
         int rows = w.rows();
         int cols = w.cols();
         int groups = w.groupsPerRow();
-        float[] xSums = null;
-        if (VECTORS_PER_CHUNK > 1) {
-            xSums = scratch.groupSums(tokens * groups);
-            FoldedInt4Tiles.groupSums(x, tokens, cols, w.groupSize(), xSums);
-        }
+        float[] xSums = scratch.groupSums(tokens * groups * L);
+        FoldedInt4Tiles.groupSums(x, tokens, cols, w.groupSize(), xSums);
         int tileParams = groups * TILE;
         int endTile = (rowEnd + TILE - 1) / TILE;
         for (int block = rowStart / TILE; block < endTile; block += PARAM_TILES) {
@@ -119,11 +84,7 @@ final class SimdInt4Kernel implements Int4Kernel {
             for (int tile = block; tile < blockEnd; tile++) {
                 int at = (tile - block) * tileParams;
                 for (int t = 0; t < tokens; t++) {
-                    if (VECTORS_PER_CHUNK == 1) {
-                        gemvTile(w, tile, params, at, n, x, t * cols, scratch);
-                    } else {
-                        FoldedInt4Tiles.gemvTile(w, tile, params, at, n, x, t * cols, xSums, t * groups, scratch);
-                    }
+                    FoldedInt4Tiles.gemvTile(w, tile, params, at, n, x, t * cols, xSums, t * groups * L, scratch);
                     store(scratch.sums, 0, y, t * rows, tile, rowStart, rowEnd);
                 }
             }
@@ -150,7 +111,8 @@ final class SimdInt4Kernel implements Int4Kernel {
     }
 
     /**
-     * The scales and −zero · scale per (tile, group, row) of tiles [tile, tile + tiles):
+     * The group parameters {@link FoldedInt4Tiles} applies, 16 · scale and −(zero + 16)/16,
+     * per (tile, group, row) of tiles [tile, tile + tiles) (both exact):
      * {@code params[i]} and {@code params[n + i]}, i = (t groups + g) TILE + r counted from the
      * first tile, n = tiles · groups · TILE. Read outside the vector loops, which keeps those
      * loops small enough for C2 to inline every vector operation; converted L at a time (the
@@ -170,91 +132,22 @@ final class SimdInt4Kernel implements Int4Kernel {
             FloatVector scale = F16DenseKernel.evens(halves);
             IntVector zero = ((IntVector) ByteVector.fromMemorySegment(ZERO_BYTES, zeros, base + i, LE)
                     .convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
-            scale.intoArray(params, i);
-            ((FloatVector) zero.neg().convert(VectorOperators.I2F, 0)).mul(scale).intoArray(params, n + i);
+            scale.mul(FoldedInt4Tiles.NIBBLE_STEP).intoArray(params, i);
+            ((FloatVector) zero.add(ZERO_SHIFT).neg().convert(VectorOperators.I2F, 0))
+                    .div(FoldedInt4Tiles.NIBBLE_STEP).intoArray(params, n + i);
         }
         for (; i < n; i++) {
             float scale = Float.float16ToFloat(scales.get(HALF, (base + i) * 2));
-            params[i] = scale;
-            params[n + i] = -(zeros.get(ValueLayout.JAVA_BYTE, base + i) & 0xFF) * scale;
+            params[i] = FoldedInt4Tiles.NIBBLE_STEP * scale;
+            params[n + i] = -((zeros.get(ValueLayout.JAVA_BYTE, base + i) & 0xFF) + ZERO_SHIFT) / FoldedInt4Tiles.NIBBLE_STEP;
         }
         return params;
     }
 
     /**
-     * sums[i] = row (4 tile + i) · x[xOff ..) for the tile's 4 rows, unpacking in registers;
-     * columns in order c = 16 j + h L within each chunk. Each row is read from its plane.
-     */
-    private static void gemvTile(Int4GroupWeight w, int tile, float[] p, int at, int n, float[] x, int xOff,
-                                 WidenedTiles.Scratch scratch) {
-        MemorySegment packed = w.packed();
-        int cols = w.cols();
-        int groups = w.groupsPerRow();
-        int chunksPerGroup = w.groupSize() / Int4GroupWeight.CHUNK;
-        long rowBase = (long) tile * (cols / 2);
-        long plane = w.planeBytes();
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int chunk = 0;
-        for (int g = 0; g < groups; g++) {
-            int pg = at + TILE * g;
-            FloatVector s0 = FloatVector.broadcast(F, p[pg]), m0 = FloatVector.broadcast(F, p[n + pg]);
-            FloatVector s1 = FloatVector.broadcast(F, p[pg + 1]), m1 = FloatVector.broadcast(F, p[n + pg + 1]);
-            FloatVector s2 = FloatVector.broadcast(F, p[pg + 2]), m2 = FloatVector.broadcast(F, p[n + pg + 2]);
-            FloatVector s3 = FloatVector.broadcast(F, p[pg + 3]), m3 = FloatVector.broadcast(F, p[n + pg + 3]);
-            for (int k = 0; k < chunksPerGroup; k++, chunk++) {
-                long cb = rowBase + (long) chunk * Int4GroupWeight.CHUNK_BYTES;
-                int xc = xOff + chunk * Int4GroupWeight.CHUNK;
-                if (VECTORS_PER_CHUNK == 1) {
-                    // 512 bits: one load per row per chunk; its eight nibbles are eight column runs,
-                    // each dequantized by one permute from the group's 16-entry table.
-                    IntVector q0 = IntVector.fromMemorySegment(I, packed, cb, LE);
-                    IntVector q1 = IntVector.fromMemorySegment(I, packed, cb + plane, LE);
-                    IntVector q2 = IntVector.fromMemorySegment(I, packed, cb + 2 * plane, LE);
-                    IntVector q3 = IntVector.fromMemorySegment(I, packed, cb + 3 * plane, LE);
-                    IntVector t0 = table(s0, m0), t1 = table(s1, m1), t2 = table(s2, m2), t3 = table(s3, m3);
-                    // Each nibble run dequantized by one permute, which reads only each lane's low
-                    // 4 bits; then the words shift on to the next run (a shift by a constant is one
-                    // instruction, a shift by 4 j in a loop two).
-                    for (int j = 0; j < 8; j++) {
-                        FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j);
-                        a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(xv, a0);
-                        a1 = q1.selectFrom(t1).reinterpretAsFloats().fma(xv, a1);
-                        a2 = q2.selectFrom(t2).reinterpretAsFloats().fma(xv, a2);
-                        a3 = q3.selectFrom(t3).reinterpretAsFloats().fma(xv, a3);
-                        q0 = q0.lanewise(VectorOperators.LSHR, 4);
-                        q1 = q1.lanewise(VectorOperators.LSHR, 4);
-                        q2 = q2.lanewise(VectorOperators.LSHR, 4);
-                        q3 = q3.lanewise(VectorOperators.LSHR, 4);
-                    }
-                    continue;
-                }
-                // Narrower vectors: the same column order as the GEMM path (j outer, h inner),
-                // which batch invariance needs; the repeated loads hit L1.
-                for (int j = 0; j < 8; j++) {
-                    int shift = 4 * j;
-                    for (int h = 0; h < VECTORS_PER_CHUNK; h++) {
-                        long wb = cb + (long) h * L * Integer.BYTES;
-                        FloatVector xv = FloatVector.fromArray(F, x, xc + 16 * j + h * L);
-                        a0 = dequantize(IntVector.fromMemorySegment(I, packed, wb, LE), shift, s0, m0).fma(xv, a0);
-                        a1 = dequantize(IntVector.fromMemorySegment(I, packed, wb + plane, LE), shift, s1, m1).fma(xv, a1);
-                        a2 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 2 * plane, LE), shift, s2, m2).fma(xv, a2);
-                        a3 = dequantize(IntVector.fromMemorySegment(I, packed, wb + 3 * plane, LE), shift, s3, m3).fma(xv, a3);
-                    }
-                }
-            }
-        }
-        // Through memory: see WidenedTiles.sum4.
-        a0.intoArray(scratch.accumulators, 0);
-        a1.intoArray(scratch.accumulators, L);
-        a2.intoArray(scratch.accumulators, 2 * L);
-        a3.intoArray(scratch.accumulators, 3 * L);
-        WidenedTiles.sum4(scratch.accumulators, 0, scratch.sums, 0);
-    }
-
-    /**
-     * A {@link PanelGemm} row panel, or a whole tile widened for {@link WidenedTiles}: rows row0 ..
+     * A {@link PanelGemm} row panel: rows row0 ..
      * row0 + rowCount, columns [k0, k0 + kc) (whole chunks, since k0 and kc are multiples of 128),
-     * dequantized in column order, the same values the GEMV tile computes in registers.
+     * dequantized in column order.
      */
     private static void packRows(Int4GroupWeight w, int row0, int rowCount, int k0, int kc, float[] panel,
                                  int stride) {
