@@ -42,7 +42,7 @@ final class SimdInt4Kernel implements Int4Kernel {
     private static final int ZERO_SHIFT = (int) FoldedInt4Tiles.NIBBLE_STEP;
     /** Tiles whose group parameters the GEMV path converts at a time. */
     private static final int PARAM_TILES = 16;
-    /** 0, 1, .., 15 (at 512 bits, where the lookup path runs). */
+    /** 0, 1, .., 15: the table of a group for the 512-bit GEMM panels. */
     private static final FloatVector NIBBLES = FloatVector.fromArray(F, new float[] {
             0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
 
@@ -164,7 +164,7 @@ final class SimdInt4Kernel implements Int4Kernel {
                 long cb = Int4GroupWeight.chunkOffset(w.rows(), cols, r, chunk);
                 int oc = out + chunk * Int4GroupWeight.CHUNK;
                 if (VECTORS_PER_CHUNK == 1) {
-                    // 512 bits: each nibble run by one permute from the group's table, as the GEMV tile does.
+                    // 512 bits: each nibble run by one permute from the group's table.
                     IntVector t = table(s, m);
                     IntVector q = IntVector.fromMemorySegment(I, packed, cb, LE);
                     for (int j = 0; j < 8; j++) {
