@@ -46,7 +46,10 @@ final class Bf16DenseKernel extends HalfDenseKernel {
      * on 896 x 4864), where the GEMM tile from 16 made 16-sequence decoding 12% faster. With the
      * tiles' sums no longer boxed (see {@link VectorOps#sumLanes(float[], int)}) the GEMV path
      * at 16 tokens came even on that Xeon (1.08 and 1.11 ms against 1.23 and 1.04), and 16
-     * sequences decoded no faster with it, so the threshold stayed.
+     * sequences decoded no faster with it, so the threshold stayed. The six-token tile made the
+     * GEMV path at 16 tokens faster again in JMH (0.93 against 1.09 ms on 4864 x 896, 0.99
+     * against 1.03 on 896 x 4864), but 16 sequences still decoded no faster end to end (Qwen2.5-0.5B,
+     * c16, four alternated runs within noise), so it stays.
      */
     private static final int GEMM_MIN_TOKENS =
             ArrayAlignment.FLOAT_START > 0 && CpuVendor.CURRENT != CpuVendor.INTEL ? 28 : 16;
@@ -226,6 +229,91 @@ final class Bf16DenseKernel extends HalfDenseKernel {
         for (int j = 0; j < 4; j++) {
             y[yA + j * yStride] = VectorOps.sumLanes(lanes, j * L);
             y[yB + j * yStride] = VectorOps.sumLanes(lanes, (4 + j) * L);
+        }
+    }
+
+    /** Six-token tiles need 24 accumulators and 4 widened weights: AVX-512's 32 registers. */
+    @Override
+    boolean sixTokenTiles() {
+        return SimdSpecies.bits() >= 512;
+    }
+
+    /**
+     * Widens each weight vector once for six tokens: 24 accumulators (even and odd columns
+     * apart, as in {@link #rows4Token1}), 4 widenings per 24 FMAs. With 512-bit vectors the
+     * widening shares ports 0 and 5 with the FMAs, so this is what bounds a tile from cache:
+     * the four-token tile spends 4 per 16. Its activations come interleaved by token group, so
+     * the loop holds one activation pointer rather than one per token and spills none.
+     */
+    @Override
+    void rows2Tokens6(MemorySegment w, int cols, int rowA, int rowB, int n, float[] groups, int xg, float[] y,
+                      int yA, int yB, int yStride) {
+        long rowBytes = (long) cols * Short.BYTES;
+        long wa = rowA * rowBytes;
+        long wb = rowB * rowBytes;
+        int half = n / 2;
+        FloatVector ae0, ao0, ae1, ao1, ae2, ao2, ae3, ao3, ae4, ao4, ae5, ao5;
+        FloatVector be0, bo0, be1, bo1, be2, bo2, be3, bo3, be4, bo4, be5, bo5;
+        ae0 = ao0 = ae1 = ao1 = ae2 = ao2 = ae3 = ao3 = ae4 = ao4 = ae5 = ao5 = FloatVector.zero(F);
+        be0 = bo0 = be1 = bo1 = be2 = bo2 = be3 = bo3 = be4 = bo4 = be5 = bo5 = FloatVector.zero(F);
+        for (int k = 0, x = xg; k < half; k += L, x += 2 * GROUP_TOKENS * L) {
+            long b = (long) k * Integer.BYTES;
+            IntVector qa = IntVector.fromMemorySegment(I, w, wa + b, LE);
+            IntVector qb = IntVector.fromMemorySegment(I, w, wb + b, LE);
+            FloatVector wea = evens(qa), woa = odds(qa), web = evens(qb), wob = odds(qb);
+            FloatVector v = FloatVector.fromArray(F, groups, x);
+            ae0 = wea.fma(v, ae0);
+            be0 = web.fma(v, be0);
+            v = FloatVector.fromArray(F, groups, x + L);
+            ao0 = woa.fma(v, ao0);
+            bo0 = wob.fma(v, bo0);
+            v = FloatVector.fromArray(F, groups, x + 2 * L);
+            ae1 = wea.fma(v, ae1);
+            be1 = web.fma(v, be1);
+            v = FloatVector.fromArray(F, groups, x + 3 * L);
+            ao1 = woa.fma(v, ao1);
+            bo1 = wob.fma(v, bo1);
+            v = FloatVector.fromArray(F, groups, x + 4 * L);
+            ae2 = wea.fma(v, ae2);
+            be2 = web.fma(v, be2);
+            v = FloatVector.fromArray(F, groups, x + 5 * L);
+            ao2 = woa.fma(v, ao2);
+            bo2 = wob.fma(v, bo2);
+            v = FloatVector.fromArray(F, groups, x + 6 * L);
+            ae3 = wea.fma(v, ae3);
+            be3 = web.fma(v, be3);
+            v = FloatVector.fromArray(F, groups, x + 7 * L);
+            ao3 = woa.fma(v, ao3);
+            bo3 = wob.fma(v, bo3);
+            v = FloatVector.fromArray(F, groups, x + 8 * L);
+            ae4 = wea.fma(v, ae4);
+            be4 = web.fma(v, be4);
+            v = FloatVector.fromArray(F, groups, x + 9 * L);
+            ao4 = woa.fma(v, ao4);
+            bo4 = wob.fma(v, bo4);
+            v = FloatVector.fromArray(F, groups, x + 10 * L);
+            ae5 = wea.fma(v, ae5);
+            be5 = web.fma(v, be5);
+            v = FloatVector.fromArray(F, groups, x + 11 * L);
+            ao5 = woa.fma(v, ao5);
+            bo5 = wob.fma(v, bo5);
+        }
+        float[] lanes = KernelScratch.current().accumulatorLanes();
+        ae0.add(ao0).intoArray(lanes, 0);
+        ae1.add(ao1).intoArray(lanes, L);
+        ae2.add(ao2).intoArray(lanes, 2 * L);
+        ae3.add(ao3).intoArray(lanes, 3 * L);
+        ae4.add(ao4).intoArray(lanes, 4 * L);
+        ae5.add(ao5).intoArray(lanes, 5 * L);
+        be0.add(bo0).intoArray(lanes, 6 * L);
+        be1.add(bo1).intoArray(lanes, 7 * L);
+        be2.add(bo2).intoArray(lanes, 8 * L);
+        be3.add(bo3).intoArray(lanes, 9 * L);
+        be4.add(bo4).intoArray(lanes, 10 * L);
+        be5.add(bo5).intoArray(lanes, 11 * L);
+        for (int j = 0; j < GROUP_TOKENS; j++) {
+            y[yA + j * yStride] = VectorOps.sumLanes(lanes, j * L);
+            y[yB + j * yStride] = VectorOps.sumLanes(lanes, (GROUP_TOKENS + j) * L);
         }
     }
 

@@ -19,7 +19,7 @@ final class KernelScratch {
     private final float[] accumulatorLanes = new float[MAX_ACCUMULATORS * SimdSpecies.FLOAT_LANES];
 
     /** Accumulators a GEMV tile stores at once for {@link VectorOps#sumLanes(float[], int)}. */
-    static final int MAX_ACCUMULATORS = 8;
+    static final int MAX_ACCUMULATORS = 12;
 
     private KernelScratch() {
     }

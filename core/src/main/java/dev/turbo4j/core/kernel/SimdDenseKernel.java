@@ -1,6 +1,7 @@
 package dev.turbo4j.core.kernel;
 
 import dev.turbo4j.core.tensor.DType;
+import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -21,6 +22,8 @@ import java.util.Objects;
 abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKernel, HalfDenseKernel {
     /** Rows per GEMV tile. */
     static final int GEMV_ROWS = 4;
+    /** Tokens per group of the six-token tile. */
+    static final int GROUP_TOKENS = 6;
 
     private final DType dtype;
 
@@ -53,15 +56,16 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
         int x0 = activationOffset();
+        float[] groups = sixTokenTiles() && tokens >= 6 ? tokenGroups(xk, x0, tokens, cols, n) : null;
         // Tile rows a quarter of the range apart: four long sequential streams, which the
         // prefetcher keeps ahead of the loads, where four adjacent rows are four short ones.
         int step = (rowEnd - rowStart) / GEMV_ROWS;
         for (int r = rowStart; r < rowStart + step; r++) {
-            gemvTile(w, rows, cols, r, step, GEMV_ROWS, n, xk, x0, tokens, y);
+            gemvTile(w, rows, cols, r, step, GEMV_ROWS, n, xk, x0, groups, tokens, y);
         }
         int rest = rowStart + GEMV_ROWS * step;
         if (rest < rowEnd) {
-            gemvTile(w, rows, cols, rest, 1, rowEnd - rest, n, xk, x0, tokens, y);
+            gemvTile(w, rows, cols, rest, 1, rowEnd - rest, n, xk, x0, groups, tokens, y);
         }
         if (n < cols) {
             for (int r = rowStart; r < rowEnd; r++) {
@@ -73,15 +77,23 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     }
 
     /**
-     * Rows r, r + step, .. (rowCount of them) times every token: four tokens at a time (two rows
-     * each) where the kernel has four-token tiles, then two, then one.
+     * Rows r, r + step, .. (rowCount of them) times every token: six tokens at a time (two rows
+     * each, from the token groups) where the kernel has six-token tiles, then four where it has
+     * four-token tiles, then two, then one.
      */
     private void gemvTile(MemorySegment w, int rows, int cols, int r, int step, int rowCount, int n, float[] xk,
-                          int x0, int tokens, float[] y) {
+                          int x0, float[] groups, int tokens, float[] y) {
         int t = 0;
-        if (tokens >= 4 && fourTokenTiles()) {
-            int last = rowCount - 1;
-            int r1 = r + Math.min(1, last) * step, r2 = r + Math.min(2, last) * step, r3 = r + Math.min(3, last) * step;
+        int last = rowCount - 1;
+        int r1 = r + Math.min(1, last) * step, r2 = r + Math.min(2, last) * step, r3 = r + Math.min(3, last) * step;
+        if (groups != null) {
+            for (; t + GROUP_TOKENS <= tokens; t += GROUP_TOKENS) {
+                int at = ArrayAlignment.FLOAT_START + t * n;
+                rows2Tokens6(w, cols, r, r1, n, groups, at, y, t * rows + r, t * rows + r1, rows);
+                rows2Tokens6(w, cols, r2, r3, n, groups, at, y, t * rows + r2, t * rows + r3, rows);
+            }
+        }
+        if (tokens - t >= 4 && fourTokenTiles()) {
             for (; t + 4 <= tokens; t += 4) {
                 rows2Tokens4(w, cols, r, r1, n, xk, x0 + t * cols, cols, y, t * rows + r, t * rows + r1, rows);
                 rows2Tokens4(w, cols, r2, r3, n, xk, x0 + t * cols, cols, y, t * rows + r2, t * rows + r3, rows);
@@ -93,6 +105,31 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         for (; t < tokens; t++) {
             rows4Token1(w, cols, r, step, rowCount, n, xk, x0 + t * cols, y, t * rows + r);
         }
+    }
+
+    /**
+     * The tokens of xk (token t at x0 + t * cols, even columns of [0, n) first, then the odd
+     * ones) in groups of {@link #GROUP_TOKENS} for {@link #rows2Tokens6}: group g at
+     * FLOAT_START + g * GROUP_TOKENS * n, then per L pairs of columns c (columns [2cL, 2cL + 2L))
+     * each token's L even columns and L odd ones, at 2 L GROUP_TOKENS c + 2 L j (+ L) for token j.
+     * One array offset then reaches every activation a tile loads, so its loop holds two
+     * pointers rather than one per token.
+     */
+    private static float[] tokenGroups(float[] xk, int x0, int tokens, int cols, int n) {
+        int l = SimdSpecies.FLOAT_LANES;
+        int half = n / 2;
+        int groupCount = tokens / GROUP_TOKENS;
+        float[] groups = KernelScratch.current().tokenPanels(ArrayAlignment.FLOAT_START + groupCount * GROUP_TOKENS * n);
+        for (int t = 0; t < groupCount * GROUP_TOKENS; t++) {
+            int src = x0 + t * cols;
+            int dst = ArrayAlignment.FLOAT_START + t / GROUP_TOKENS * GROUP_TOKENS * n + t % GROUP_TOKENS * 2 * l;
+            for (int k = 0; k < half; k += l) {
+                int at = dst + k * 2 * GROUP_TOKENS;
+                FloatVector.fromArray(SimdSpecies.FLOAT, xk, src + k).intoArray(groups, at);
+                FloatVector.fromArray(SimdSpecies.FLOAT, xk, src + half + k).intoArray(groups, at + l);
+            }
+        }
+        return groups;
     }
 
     private void gemm(MemorySegment w, int rows, int cols, float[] x, int tokens, float[] y, int rowStart, int rowEnd) {
@@ -163,6 +200,21 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
     void rows2Tokens4(MemorySegment w, int cols, int rowA, int rowB, int n, float[] xk, int xOff, int xStride,
                       float[] y, int yA, int yB, int yStride) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no four-token tile");
+    }
+
+    /** Whether {@link #rows2Tokens6} has its own loop; without one, six-token groups are not built. */
+    boolean sixTokenTiles() {
+        return false;
+    }
+
+    /**
+     * Rows rowA and rowB times the {@link #GROUP_TOKENS} tokens of a token group at xg (see
+     * {@link #tokenGroups}), y at yA + j yStride and yB + j yStride, each (row, token) summed
+     * exactly as {@link #rows4Token1} sums it.
+     */
+    void rows2Tokens6(MemorySegment w, int cols, int rowA, int rowB, int n, float[] groups, int xg, float[] y,
+                      int yA, int yB, int yStride) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no six-token tile");
     }
 
     /** Whether this kernel's GEMM panels hold their columns in pair order ({@link PanelGemm#pairedColumns}). */
