@@ -56,7 +56,7 @@ abstract sealed class SimdDenseKernel implements DenseKernel permits F32DenseKer
         int n = vectorColumns(cols);
         float[] xk = kernelActivations(x, tokens, cols, n);
         int x0 = activationOffset();
-        float[] groups = sixTokenTiles() && tokens >= 6 ? tokenGroups(xk, x0, tokens, cols, n) : null;
+        float[] groups = sixTokenTiles() && tokens >= GROUP_TOKENS ? tokenGroups(xk, x0, tokens, cols, n) : null;
         // Tile rows a quarter of the range apart: four long sequential streams, which the
         // prefetcher keeps ahead of the loads, where four adjacent rows are four short ones.
         int step = (rowEnd - rowStart) / GEMV_ROWS;
