@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:ObjectAlignmentInBytes=64",
+        "-XX:ObjectAlignmentInBytes=64", "-XX:PerMethodTrapLimit=1000",
         "-XX:InlineSmallCode=6000", "-XX:FreqInlineSize=600", "-XX:MaxInlineLevel=30",
         "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,dev.turbo4j.core.kernel.PanelGemm::accumulate*"})
 @Warmup(iterations = 3, time = 1)
