@@ -43,7 +43,10 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-XX:ObjectAlignmentInBytes=64", "-XX:PerMethodTrapLimit=1000",
         "-XX:InlineSmallCode=6000", "-XX:FreqInlineSize=600", "-XX:MaxInlineLevel=30",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,dev.turbo4j.core.kernel.PanelGemm::accumulate*"})
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,dev.turbo4j.core.kernel.PanelGemm::accumulate*",
+        "-XX:CompileCommand=inline,dev.turbo4j.core.kernel.F16DenseKernel::evens",
+        "-XX:CompileCommand=inline,dev.turbo4j.core.kernel.F16DenseKernel::odds",
+        "-XX:CompileCommand=inline,dev.turbo4j.core.kernel.F16DenseKernel::highHalfToFloat"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class QuantMatMulBenchmark {
